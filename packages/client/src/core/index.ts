@@ -1,0 +1,14 @@
+/** @tranche/client/core: the environment-free client (inject transport, hasher, resume store). */
+export * from './config.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './files.js';
+export * from './hasher.js';
+export { fetchTransport } from './fetch-transport.js';
+export * from './resume.js';
+export * from './retry.js';
+export * from './source.js';
+export * from './transport.js';
+export { uploadFile, resolveDestination, type UploadOptions } from './upload.js';
+export { PartConflictError } from './parts.js';
+export { abortSessionUrl, getSession, listAllParts, sessionUrl, type Destination } from './sessions.js';
