@@ -1,0 +1,188 @@
+/**
+ * Commit (spec §4.6), in the recommended order of checks: state, Digest, body, parts, whole-file hash, preconditions,
+ * name and quota, then one transaction that creates the file (or version) and marks the session committed.
+ */
+import { BoxError, hexToBase64, invalidParameter, parseShaDigest, type CommitPart, type Files } from '@tranche/protocol';
+import type { FileRecord, NewFile, NewVersion, PartRecord, SessionRecord, UserRecord } from '../store/metadata-store.js';
+import type { DomainContext } from './context.js';
+import type { FileViews } from './file-views.js';
+import { assertCanStore, conflictError } from './item-checks.js';
+import { validateName } from './names.js';
+import { sessionFor } from './session-access.js';
+import { asObject } from './upload-sessions.js';
+import type { WholeFileHasher } from './whole-file-hash.js';
+
+/** Commits answer 202 at most this many times in a row; after that a commit waits for the hash however long. */
+const MAX_PENDING_COMMITS = 3;
+
+export interface CommitRequest {
+  sessionId: string;
+  digest: string | undefined;
+  ifMatch: string | undefined;
+  ifNoneMatch: string | undefined;
+  body: unknown;
+}
+
+export type CommitResult = { status: 201; files: Files } | { status: 202; retryAfterSeconds: number };
+
+interface Attributes {
+  contentCreatedAt?: Date;
+  contentModifiedAt?: Date;
+  description?: string;
+  name?: string;
+}
+
+export class Commits {
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly hasher: WholeFileHasher,
+    private readonly views: FileViews,
+  ) {}
+
+  async commit(user: UserRecord, request: CommitRequest): Promise<CommitResult> {
+    let session = await sessionFor(this.ctx, user, request.sessionId, 'commit');
+    if (session.state === 'committed') return this.replay(user, session);
+    const digest = parseShaDigest(request.digest);
+    if (!digest) {
+      throw invalidParameter('bad_request', 'digest', 'The Digest header must hold sha=<base64 SHA-1 of the whole file>');
+    }
+    const body = asObject(request.body);
+    const attributes = parseAttributes(body.attributes);
+    await this.checkParts(session, body.parts);
+
+    session = await this.hashed(session);
+    if (session.hashedBytes < session.fileSize) {
+      await this.ctx.meta.setPendingCommits(session.id, session.pendingCommits + 1);
+      const remaining = session.fileSize - session.hashedBytes;
+      return { status: 202, retryAfterSeconds: Math.min(30, Math.max(1, Math.ceil(remaining / 200e6))) };
+    }
+    const actual = (await this.hasher.digestOf(session))!;
+    if (actual !== digest) {
+      throw new BoxError('digest_mismatch', `File digest was incorrect. Actual: ${hexToBase64(actual)} Expected: ${hexToBase64(digest)}`);
+    }
+    const target = await this.target(user, session, request, attributes, actual);
+    await this.ctx.blobs.completeUpload(
+      { key: session.blobKey, uploadId: session.blobUploadId },
+      (await this.allParts(session)).map((p) => ({ partNumber: p.offset / session.partSize + 1, etag: p.etag })),
+    );
+    const outcome = await this.ctx.meta.commitSession(session.id, target);
+    if (!outcome.ok) {
+      if (outcome.conflict.kind === 'session_not_active') throw new BoxError('not_found', 'Upload session not found');
+      throw await conflictError(this.ctx, user, outcome.conflict);
+    }
+    return { status: 201, files: await this.views.files(user, outcome.file) };
+  }
+
+  private async replay(user: UserRecord, session: SessionRecord): Promise<CommitResult> {
+    const file = session.committedFileId ? await this.ctx.meta.getFile(user.id, session.committedFileId) : undefined;
+    if (!file) throw new BoxError('not_found', 'The file this session created no longer exists');
+    return { status: 201, files: await this.views.files(user, file) };
+  }
+
+  /** Every listed part matches a stored one, and together they cover the file exactly (order need not be sorted). */
+  private async checkParts(session: SessionRecord, value: unknown): Promise<void> {
+    if (!Array.isArray(value)) throw invalidParameter('bad_request', 'parts', 'parts must be an array of uploaded parts', 'missing_parameter');
+    const stored = new Map((await this.allParts(session)).map((p) => [p.offset, p]));
+    const seen = new Set<number>();
+    for (const entry of value) {
+      const listed = entry as Partial<CommitPart> | null;
+      const match = typeof listed?.offset === 'number' ? stored.get(listed.offset) : undefined;
+      const sha1Ok = listed?.sha1 === undefined || listed.sha1 === null || String(listed.sha1).toLowerCase() === match?.sha1;
+      if (!match || listed?.part_id !== match.partId || listed.size !== match.size || !sha1Ok || seen.has(match.offset)) {
+        throw new BoxError('parts_mismatch', `No matching part found on server for ${JSON.stringify(describe(listed))}`);
+      }
+      seen.add(match.offset);
+    }
+    if (seen.size !== session.totalParts) {
+      const missing = Array.from({ length: session.totalParts }, (_, i) => i * session.partSize).filter((o) => !seen.has(o));
+      const what = missing.filter((o) => !stored.has(o)).length > 0 ? 'were never uploaded' : 'are not listed';
+      throw new BoxError('parts_mismatch', `The parts do not cover the file: ${missing.length} of ${session.totalParts} parts ${what} (first at offset ${missing[0]})`);
+    }
+  }
+
+  private async allParts(session: SessionRecord): Promise<PartRecord[]> {
+    return (await this.ctx.meta.listParts(session.id, 0, session.totalParts)).entries;
+  }
+
+  /** Lets the whole-file hash catch up: briefly, or without limit once the client has been told to wait often enough. */
+  private async hashed(session: SessionRecord): Promise<SessionRecord> {
+    if (session.hashedBytes === session.fileSize) return session;
+    const advancing = this.hasher.advance(session.id);
+    if (session.pendingCommits >= MAX_PENDING_COMMITS) {
+      await advancing;
+    } else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([advancing, new Promise((resolve) => (timer = setTimeout(resolve, this.ctx.policy.commitWaitMs)))]);
+      clearTimeout(timer);
+    }
+    return (await this.ctx.meta.getSession(session.id))!;
+  }
+
+  private async target(user: UserRecord, session: SessionRecord, request: CommitRequest, attributes: Attributes, sha1: string): Promise<NewFile | NewVersion> {
+    const common = { sha1, size: session.fileSize, blobKey: session.blobKey };
+    if (session.fileId === null) {
+      await assertCanStore(this.ctx, user, 0);
+      const now = this.ctx.now();
+      return {
+        ...common,
+        ownerId: user.id,
+        parentId: session.folderId,
+        name: attributes.name ?? session.fileName,
+        description: attributes.description ?? '',
+        contentCreatedAt: attributes.contentCreatedAt ?? now,
+        contentModifiedAt: attributes.contentModifiedAt ?? now,
+      };
+    }
+    const file = await this.ctx.meta.getFile(user.id, session.fileId);
+    const ifMatch = request.ifMatch === undefined ? undefined : Number(request.ifMatch.replace(/"/g, ''));
+    if (!file) throw new BoxError(ifMatch === undefined ? 'not_found' : 'precondition_failed', 'File not found');
+    checkPreconditions(file, request.ifMatch, request.ifNoneMatch);
+    return {
+      ...common,
+      fileId: file.id,
+      ownerId: user.id,
+      name: attributes.name ?? (session.fileName !== file.name ? session.fileName : undefined),
+      description: attributes.description,
+      contentModifiedAt: attributes.contentModifiedAt ?? this.ctx.now(),
+      ifMatchEtag: ifMatch !== undefined && Number.isFinite(ifMatch) ? ifMatch : undefined,
+    };
+  }
+}
+
+function checkPreconditions(file: FileRecord, ifMatch: string | undefined, ifNoneMatch: string | undefined): void {
+  const etag = String(file.etag);
+  const matches = (header: string): boolean => header.split(',').some((t) => t.trim().replace(/^W\//, '').replace(/"/g, '') === etag || t.trim() === '*');
+  if (ifMatch !== undefined && !matches(ifMatch)) throw new BoxError('precondition_failed');
+  if (ifNoneMatch !== undefined && matches(ifNoneMatch)) throw new BoxError('precondition_failed');
+}
+
+function describe(part: Partial<CommitPart> | null): Record<string, unknown> {
+  if (typeof part !== 'object' || part === null) return { part };
+  return { part_id: part.part_id ?? null, offset: part.offset ?? null, size: part.size ?? null, sha1: part.sha1 ?? null };
+}
+
+function parseAttributes(value: unknown): Attributes {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalidParameter('bad_request', 'attributes', 'attributes must be an object');
+  const input = value as Record<string, unknown>;
+  const attributes: Attributes = {};
+  const contentCreatedAt = parseTime(input.content_created_at, 'content_created_at');
+  const contentModifiedAt = parseTime(input.content_modified_at, 'content_modified_at');
+  if (contentCreatedAt) attributes.contentCreatedAt = contentCreatedAt;
+  if (contentModifiedAt) attributes.contentModifiedAt = contentModifiedAt;
+  if (input.description !== undefined && input.description !== null) {
+    if (typeof input.description !== 'string' || input.description.length > 256) {
+      throw invalidParameter('bad_request', 'description', 'description must be a string of at most 256 characters');
+    }
+    attributes.description = input.description;
+  }
+  if (input.name !== undefined && input.name !== null) attributes.name = validateName(input.name, 'name');
+  return attributes;
+}
+
+export function parseTime(value: unknown, name: string): Date | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) throw invalidParameter('bad_request', name, `${name} must be an RFC 3339 date-time`);
+  return date;
+}

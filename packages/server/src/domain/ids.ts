@@ -1,0 +1,25 @@
+/** Identifiers Tranche makes: upload session ids (32 hex) and part ids (8 hex), as Box formats them. */
+import { randomBytes } from 'node:crypto';
+
+export function newSessionId(): string {
+  return randomBytes(16).toString('hex').toUpperCase();
+}
+
+/** An opaque, random-looking blob key for a simple upload. */
+export function newObjectKey(): string {
+  return `objects/${randomBytes(16).toString('hex')}`;
+}
+
+export function sessionBlobKey(sessionId: string): string {
+  return `uploads/${sessionId}`;
+}
+
+/**
+ * part_id of the part at `index`: a bijection of the index mixed with the session id, so ids are unique within a
+ * session without a lookup, look random, and a retried PUT of the same part gets the same id.
+ */
+export function partIdFor(sessionId: string, index: number): string {
+  const salt = parseInt(sessionId.slice(0, 8), 16) >>> 0;
+  const mixed = (Math.imul(index + 1, 0x9e3779b1) ^ salt) >>> 0;
+  return mixed.toString(16).toUpperCase().padStart(8, '0');
+}

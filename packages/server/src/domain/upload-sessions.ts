@@ -1,0 +1,156 @@
+/** Creating upload sessions, their status, their parts, abort and client telemetry (spec §4.1–§4.3, §4.5, §4.7, §4.8). */
+import {
+  BoxError,
+  invalidParameter,
+  ITEM_ID_PATTERN,
+  LIST_PARTS_MAX_LIMIT,
+  LIST_PARTS_MAX_OFFSET,
+  totalParts,
+  type UploadParts,
+  type UploadSession,
+} from '@tranche/protocol';
+import type { SessionRecord, UserRecord } from '../store/metadata-store.js';
+import type { DomainContext } from './context.js';
+import { newSessionId, sessionBlobKey } from './ids.js';
+import { assertCanStore, assertNameFree, requireFolder } from './item-checks.js';
+import { validateName } from './names.js';
+import { pagingParam } from './query-params.js';
+import { choosePartSize } from './part-size-policy.js';
+import { findSession, sessionFor } from './session-access.js';
+import { partView, sessionView } from './views.js';
+
+export class UploadSessions {
+  constructor(private readonly ctx: DomainContext) {}
+
+  /** POST /files/upload_sessions */
+  async createForNewFile(user: UserRecord, body: unknown): Promise<UploadSession> {
+    const input = asObject(body);
+    if (input.folder_id === undefined || input.folder_id === null) throw new BoxError('missing_destination');
+    const folderId = typeof input.folder_id === 'number' ? String(input.folder_id) : input.folder_id;
+    if (typeof folderId !== 'string' || !ITEM_ID_PATTERN.test(folderId)) {
+      throw invalidParameter('invalid_folder_id', 'folder_id', 'folder_id must be a string of digits');
+    }
+    if (input.file_name === undefined || input.file_name === null) throw new BoxError('missing_file_name');
+    const name = validateName(input.file_name, 'file_name');
+    const fileSize = this.fileSize(input.file_size);
+    await requireFolder(this.ctx, user, folderId);
+    await assertNameFree(this.ctx, user, folderId, name);
+    return this.open(user, { folderId, fileId: null, fileName: name, fileSize });
+  }
+
+  /** POST /files/{file_id}/upload_sessions */
+  async createForNewVersion(user: UserRecord, fileId: string, body: unknown): Promise<UploadSession> {
+    const input = asObject(body);
+    const fileSize = this.fileSize(input.file_size);
+    const file = ITEM_ID_PATTERN.test(fileId) ? await this.ctx.meta.getFile(user.id, fileId) : undefined;
+    if (!file) throw new BoxError('not_found', 'File not found');
+    let name = file.name;
+    if (input.file_name !== undefined && input.file_name !== null) {
+      name = validateName(input.file_name, 'file_name');
+      await assertNameFree(this.ctx, user, file.parentId, name, file.id);
+    }
+    return this.open(user, { folderId: file.parentId, fileId: file.id, fileName: name, fileSize });
+  }
+
+  private fileSize(value: unknown): number {
+    if (value === undefined || value === null) throw new BoxError('missing_file_size');
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw invalidParameter('invalid_file_size', 'file_size', 'file_size must be a non-negative integer');
+    }
+    const { policy } = this.ctx;
+    if (value < policy.minChunkedSize) {
+      throw new BoxError('file_size_too_small', `File size ${value} is less than the minimum of ${policy.minChunkedSize} bytes for chunked uploads`);
+    }
+    return value;
+  }
+
+  private async open(
+    user: UserRecord,
+    target: { folderId: string; fileId: string | null; fileName: string; fileSize: number },
+  ): Promise<UploadSession> {
+    const { ctx } = this;
+    await assertCanStore(ctx, user, target.fileSize);
+    const partSize = choosePartSize(target.fileSize, ctx.policy);
+    if (partSize === null) throw new BoxError('request_entity_too_large', 'The file needs more parts than a session may have');
+    const id = newSessionId();
+    const now = ctx.now();
+    const upload = await ctx.blobs.createUpload(sessionBlobKey(id), target.fileSize);
+    const session: SessionRecord = {
+      id,
+      ownerId: user.id,
+      ...target,
+      partSize,
+      totalParts: totalParts(target.fileSize, partSize),
+      state: 'active',
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ctx.policy.sessionTtlMs),
+      blobKey: upload.key,
+      blobUploadId: upload.uploadId,
+      hashedBytes: 0,
+      hashState: null,
+      pendingCommits: 0,
+      committedFileId: null,
+      purged: false,
+    };
+    try {
+      await ctx.meta.createSession(session);
+    } catch (error) {
+      await ctx.blobs.abortUpload(upload).catch(() => {});
+      throw error;
+    }
+    return sessionView(session, 0, ctx.policy.publicUrl);
+  }
+
+  /** GET /files/upload_sessions/{id} */
+  async status(user: UserRecord, id: string): Promise<UploadSession> {
+    const session = await sessionFor(this.ctx, user, id, 'status');
+    const { total } = await this.ctx.meta.listParts(id, 0, 0);
+    return sessionView(session, total, this.ctx.policy.publicUrl);
+  }
+
+  /** GET /files/upload_sessions/{id}/parts */
+  async listParts(user: UserRecord, id: string, query: { offset?: string; limit?: string }): Promise<UploadParts> {
+    await sessionFor(this.ctx, user, id, 'list');
+    const offset = pagingParam(query.offset, 0, 'offset');
+    if (offset > LIST_PARTS_MAX_OFFSET) {
+      throw invalidParameter('invalid_offset', 'offset', `offset must not exceed ${LIST_PARTS_MAX_OFFSET}`);
+    }
+    const limit = Math.min(pagingParam(query.limit, LIST_PARTS_MAX_LIMIT, 'limit'), LIST_PARTS_MAX_LIMIT);
+    const page = await this.ctx.meta.listParts(id, offset, limit);
+    return {
+      total_count: page.total,
+      limit,
+      offset,
+      order: [{ by: 'offset', direction: 'ASC' }],
+      entries: page.entries.map(partView),
+    };
+  }
+
+  /** DELETE /files/upload_sessions/{id}: 204 for active, aborted, expired and committed sessions alike. */
+  async abort(user: UserRecord, id: string): Promise<void> {
+    const session = await findSession(this.ctx, user, id);
+    if (session.state !== 'active') return;
+    await this.ctx.meta.abortSession(id);
+    await this.release(session);
+  }
+
+  /** Releases the bytes of an aborted or expired session; also used by the janitor. */
+  async release(session: SessionRecord): Promise<void> {
+    await this.ctx.blobs.abortUpload({ key: session.blobKey, uploadId: session.blobUploadId });
+    await this.ctx.meta.markPurged(session.id);
+  }
+
+  /** POST /files/upload_sessions/{id}/log: accepted and logged, content otherwise ignored. */
+  async logEvent(user: UserRecord, id: string, body: unknown): Promise<void> {
+    await findSession(this.ctx, user, id);
+    const event = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    this.ctx.log.info({ sessionId: id, eventType: String(event.event_type ?? ''), eventInfo: String(event.event_info ?? '').slice(0, 500) }, 'client event');
+  }
+}
+
+export function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BoxError('bad_request', 'The request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}

@@ -1,0 +1,72 @@
+/**
+ * Where the bytes live, apart from the records. Keys are made by the domain from generated ids only
+ * ([A-Za-z0-9/_-]); no user-supplied name ever becomes part of a key.
+ *
+ * A chunked upload writes parts into one object laid out so that commit needs no concatenation:
+ * on local disk a preallocated file written at each part's offset, on S3 a multipart upload.
+ */
+
+export interface ByteSource extends AsyncIterable<Uint8Array> {}
+
+export interface UploadTarget {
+  key: string;
+  uploadId: string | null;
+}
+
+export interface PartPlacement {
+  /** 1-based part number (S3 part numbers); index + 1. */
+  partNumber: number;
+  offset: number;
+  size: number;
+}
+
+export interface BlobStore {
+  /** Prepares an upload of `size` bytes; returns the handle to store with the session. */
+  createUpload(key: string, size: number, signal?: AbortSignal): Promise<UploadTarget>;
+  /**
+   * Writes exactly `placement.size` bytes from `body` at the part's place, durably (the bytes are on stable
+   * storage when the promise resolves). Throws if the body is shorter or longer. Returns the store's receipt.
+   */
+  writePart(target: UploadTarget, placement: PartPlacement, body: ByteSource, signal?: AbortSignal): Promise<{ etag: string | null }>;
+  /** Turns the upload into the object `target.key`. Idempotent. */
+  completeUpload(target: UploadTarget, parts: Array<{ partNumber: number; etag: string | null }>, signal?: AbortSignal): Promise<void>;
+  /** Discards an upload and its bytes. Idempotent. */
+  abortUpload(target: UploadTarget, signal?: AbortSignal): Promise<void>;
+
+  /** Stores a whole object from a stream; durable when it resolves. */
+  put(key: string, body: ByteSource, signal?: AbortSignal): Promise<{ size: number }>;
+  /** Reads an object, or the range [start, end] (inclusive). */
+  get(key: string, range?: { start: number; end: number }, signal?: AbortSignal): Promise<ByteSource>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * Optional capability: read back bytes of an upload that is not complete yet. Stores that have it let the
+ * server advance the whole-file SHA-1 in the background as parts arrive out of order.
+ */
+export interface UploadReader {
+  readUpload(target: UploadTarget, start: number, end: number, signal?: AbortSignal): Promise<ByteSource>;
+}
+
+export function canReadUploads(store: BlobStore): store is BlobStore & UploadReader {
+  return typeof (store as Partial<UploadReader>).readUpload === 'function';
+}
+
+/** Thrown by stores when the medium is full; rendered as 507 insufficient_storage. */
+export class StorageFullError extends Error {
+  constructor(cause?: unknown) {
+    super('No space left on the storage device', { cause });
+    this.name = 'StorageFullError';
+  }
+}
+
+/** Thrown by writePart when the body does not carry exactly the expected number of bytes. */
+export class BodyLengthError extends Error {
+  constructor(
+    readonly expected: number,
+    readonly received: number,
+  ) {
+    super(`Request body size didn't match the range: expected ${expected} bytes, received ${received}`);
+    this.name = 'BodyLengthError';
+  }
+}

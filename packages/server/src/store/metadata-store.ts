@@ -1,0 +1,183 @@
+/**
+ * The records Tranche keeps (users, folders, files, versions, upload sessions, parts) behind one small
+ * interface. Every method is atomic; the implementations (SQLite now, PostgreSQL later) share the contract
+ * and its conformance suite. Domain code never sees SQL.
+ */
+
+export interface UserRecord {
+  id: string;
+  name: string;
+  login: string;
+}
+
+export type ItemType = 'file' | 'folder';
+
+export interface ItemRecord {
+  id: string;
+  type: ItemType;
+  ownerId: string;
+  /** '0' is each user's root folder, which has no record of its own. */
+  parentId: string;
+  name: string;
+  description: string;
+  /** Incremented on every change of the item; rendered as `etag` and `sequence_id`. */
+  etag: number;
+  createdAt: Date;
+  modifiedAt: Date;
+  contentCreatedAt: Date;
+  contentModifiedAt: Date;
+  /** Files only: the current version. */
+  versionId: string | null;
+}
+
+export interface VersionRecord {
+  id: string;
+  fileId: string;
+  sha1: string;
+  size: number;
+  blobKey: string;
+  createdAt: Date;
+}
+
+export interface FileRecord extends ItemRecord {
+  type: 'file';
+  versionId: string;
+  version: VersionRecord;
+}
+
+export type SessionState = 'active' | 'committed' | 'aborted';
+
+export interface SessionRecord {
+  id: string;
+  ownerId: string;
+  /** Target folder of a new file; for a new version, the file's folder at creation. */
+  folderId: string;
+  /** Set when the session uploads a new version of an existing file. */
+  fileId: string | null;
+  fileName: string;
+  fileSize: number;
+  partSize: number;
+  totalParts: number;
+  state: SessionState;
+  createdAt: Date;
+  expiresAt: Date;
+  blobKey: string;
+  /** Blob-store handle of the multipart upload (S3 UploadId); null for stores that need none. */
+  blobUploadId: string | null;
+  /** Bytes [0, hashedBytes) are folded into `hashState`, the serialised whole-file SHA-1. */
+  hashedBytes: number;
+  hashState: Uint8Array | null;
+  /** How many commits in a row answered 202 (bounded: the SDKs give up after 5 attempts). */
+  pendingCommits: number;
+  committedFileId: string | null;
+  /** The blob was released (abort or expiry) by the janitor or the abort itself. */
+  purged: boolean;
+}
+
+export interface PartRecord {
+  sessionId: string;
+  partId: string;
+  offset: number;
+  size: number;
+  sha1: string;
+  /** Blob-store receipt of the part (S3 ETag); null when the store needs none. */
+  etag: string | null;
+}
+
+export interface ListPage<T> {
+  total: number;
+  entries: T[];
+}
+
+export type ItemSort = 'id' | 'name' | 'date' | 'size';
+
+export interface NewFile {
+  ownerId: string;
+  parentId: string;
+  name: string;
+  description: string;
+  contentCreatedAt: Date;
+  contentModifiedAt: Date;
+  sha1: string;
+  size: number;
+  blobKey: string;
+}
+
+export interface NewVersion {
+  fileId: string;
+  ownerId: string;
+  /** A new name for the file, or undefined to keep it. */
+  name?: string;
+  description?: string;
+  contentModifiedAt: Date;
+  /** When set, the file's etag must still equal it (If-Match). */
+  ifMatchEtag?: number;
+  sha1: string;
+  size: number;
+  blobKey: string;
+}
+
+/** Outcomes that the domain turns into Box errors. */
+export type WriteConflict =
+  | { kind: 'name_in_use'; existing: ItemRecord }
+  | { kind: 'parent_missing' }
+  | { kind: 'file_missing' }
+  | { kind: 'etag_mismatch' };
+
+export type WriteResult<T> = { ok: true; value: T } | { ok: false; conflict: WriteConflict };
+
+export type CommitOutcome =
+  | { ok: true; file: FileRecord; replay: boolean }
+  | { ok: false; conflict: WriteConflict | { kind: 'session_not_active'; state: SessionState } };
+
+export interface MetadataStore {
+  close(): Promise<void>;
+
+  // users and tokens
+  ensureUser(name: string): Promise<UserRecord>;
+  addToken(userId: string, tokenHash: string): Promise<void>;
+  userByTokenHash(tokenHash: string): Promise<UserRecord | undefined>;
+
+  // folders and files
+  getItem(ownerId: string, id: string): Promise<ItemRecord | undefined>;
+  getFile(ownerId: string, id: string): Promise<FileRecord | undefined>;
+  getVersion(fileId: string, versionId: string): Promise<VersionRecord | undefined>;
+  /** Case-insensitive lookup of a name among a folder's children (files and folders alike). */
+  findChild(ownerId: string, parentId: string, name: string): Promise<ItemRecord | undefined>;
+  listChildren(
+    ownerId: string,
+    parentId: string,
+    page: { offset: number; limit: number; sort: ItemSort; direction: 'ASC' | 'DESC' },
+  ): Promise<ListPage<ItemRecord | FileRecord>>;
+  createFolder(ownerId: string, parentId: string, name: string): Promise<WriteResult<ItemRecord>>;
+  createFile(file: NewFile): Promise<WriteResult<FileRecord>>;
+  addVersion(version: NewVersion): Promise<WriteResult<FileRecord>>;
+  /** Sum of the sizes of every stored version the user owns. */
+  storageUsed(ownerId: string): Promise<number>;
+
+  // upload sessions
+  createSession(session: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Records a part unless one already sits at its offset; returns the stored part either way. */
+  insertPart(part: PartRecord): Promise<{ inserted: boolean; part: PartRecord } | { inserted: false; sessionState: SessionState | 'missing' }>;
+  getPartAt(sessionId: string, offset: number): Promise<PartRecord | undefined>;
+  listParts(sessionId: string, offset: number, limit: number): Promise<ListPage<PartRecord>>;
+  /** Parts from `fromOffset` on, contiguous or not, in offset order (used to advance the whole-file hash). */
+  partsFrom(sessionId: string, fromOffset: number, limit: number): Promise<PartRecord[]>;
+  /** Compare-and-set of the whole-file hash progress; false when another writer moved it first. */
+  advanceHash(sessionId: string, fromBytes: number, toBytes: number, state: Uint8Array): Promise<boolean>;
+  setPendingCommits(sessionId: string, count: number): Promise<void>;
+  /**
+   * Atomically: session active → committed, and the file (new, or a new version) created from `file`.
+   * A session already committed returns its file as a replay.
+   */
+  commitSession(sessionId: string, file: NewFile | NewVersion): Promise<CommitOutcome>;
+  /** active → aborted; returns the state the session is in afterwards, or undefined when missing. */
+  abortSession(sessionId: string): Promise<SessionState | undefined>;
+  /** Sessions whose bytes can be released: aborted, or active past expiry, and not purged yet. */
+  sessionsToPurge(now: Date, limit: number): Promise<SessionRecord[]>;
+  /** Forget the session's parts and mark its blob released. */
+  markPurged(sessionId: string): Promise<void>;
+  /** Bytes reserved by active, unexpired sessions of a user (for the quota). */
+  reservedBySessions(ownerId: string, now: Date): Promise<number>;
+}

@@ -1,0 +1,83 @@
+/** Table shapes as Kysely sees them. Ids are integers in the database and strings on the wire. */
+import type { Generated } from 'kysely';
+
+/** PostgreSQL returns BIGINT as string; SQLite as number. Rows are normalised in rows.ts. */
+type Int = number | string | bigint;
+
+export interface UsersTable {
+  id: Generated<Int>;
+  name: string;
+  login: string;
+  created_at: Int;
+}
+
+export interface TokensTable {
+  hash: string;
+  user_id: Int;
+  created_at: Int;
+}
+
+export interface ItemsTable {
+  id: Generated<Int>;
+  type: 'file' | 'folder';
+  owner_id: Int;
+  parent_id: Int;
+  name: string;
+  /** Case-folded name; unique per (owner, parent) across files and folders. */
+  name_key: string;
+  description: string;
+  etag: Int;
+  created_at: Int;
+  modified_at: Int;
+  content_created_at: Int;
+  content_modified_at: Int;
+  version_id: Int | null;
+}
+
+export interface VersionsTable {
+  id: Generated<Int>;
+  file_id: Int;
+  sha1: string;
+  size: Int;
+  blob_key: string;
+  created_at: Int;
+}
+
+export interface SessionsTable {
+  id: string;
+  owner_id: Int;
+  folder_id: Int;
+  file_id: Int | null;
+  file_name: string;
+  file_size: Int;
+  part_size: Int;
+  total_parts: Int;
+  state: 'active' | 'committed' | 'aborted';
+  created_at: Int;
+  expires_at: Int;
+  blob_key: string;
+  blob_upload_id: string | null;
+  hashed_bytes: Int;
+  hash_state: Uint8Array | null;
+  pending_commits: Int;
+  committed_file_id: Int | null;
+  purged: Int;
+}
+
+export interface PartsTable {
+  session_id: string;
+  part_id: string;
+  offset: Int;
+  size: Int;
+  sha1: string;
+  etag: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  tokens: TokensTable;
+  items: ItemsTable;
+  versions: VersionsTable;
+  sessions: SessionsTable;
+  parts: PartsTable;
+}

@@ -1,0 +1,35 @@
+/** The embedded default: one SQLite file in WAL mode, synchronous=FULL so an acknowledged write survives a crash. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { DialectTraits } from '../sql/dialect-traits.js';
+import { migrateToLatest } from '../sql/migrations.js';
+import type { Database } from '../sql/schema.js';
+import { SqlMetadataStore } from '../sql/sql-metadata-store.js';
+
+export const sqliteTraits: DialectTraits = {
+  name: 'sqlite',
+  serialType: 'integer',
+  integerType: 'integer',
+  bytesType: 'blob',
+  rowLocks: false,
+  isUniqueViolation: (error) => String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_CONSTRAINT'),
+};
+
+export interface SqliteOptions {
+  /** Path of the database file; created with its directory when missing. */
+  filename: string;
+}
+
+export async function openSqliteMetadataStore(options: SqliteOptions): Promise<SqlMetadataStore> {
+  mkdirSync(path.dirname(path.resolve(options.filename)), { recursive: true });
+  const database = new BetterSqlite3(options.filename);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('busy_timeout = 10000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  await migrateToLatest(db, sqliteTraits);
+  return new SqlMetadataStore(db, sqliteTraits);
+}
