@@ -1,5 +1,7 @@
 /** Wires stores, domain and HTTP edge into a running server, and shuts it down gracefully. */
+import { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
+import { WorkerRangeHasher } from './domain/hashing/worker-range-hasher.js';
 import type { DomainContext } from './domain/context.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { resolvePolicy, type UploadPolicy } from './domain/options.js';
@@ -37,7 +39,8 @@ export async function startTranche(options: TrancheServerOptions): Promise<Tranc
     now: () => new Date(),
     log: console,
   };
-  const domain = createDomain(ctx);
+  const hashWorker = new WorkerRangeHasher(new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: { dataDir: options.dataDir } satisfies StoreOptions }));
+  const domain = createDomain(ctx, hashWorker);
   const app = await buildApp(domain, options);
   ctx.log = app.log;
   await app.listen({ host: options.host, port: options.port });
@@ -58,6 +61,7 @@ export async function startTranche(options: TrancheServerOptions): Promise<Tranc
       clearTimeout(timer);
       app.server.closeAllConnections();
       await domain.janitor.stop();
+      await hashWorker.close();
       await meta.close();
     })());
   return { url, publicUrl, app, domain, close };

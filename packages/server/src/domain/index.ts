@@ -5,6 +5,8 @@ import type { DomainContext } from './context.js';
 import { FileViews } from './file-views.js';
 import { FilesService } from './files.js';
 import { Folders } from './folders.js';
+import { InlineRangeHasher, type RangeHasher } from './hashing/range-hasher.js';
+import { canReadUploads } from '../store/blob-store.js';
 import { InflightParts } from './inflight-parts.js';
 import { Janitor } from './janitor.js';
 import { PartUploads } from './part-upload.js';
@@ -22,8 +24,9 @@ export interface Domain {
   janitor: Janitor;
 }
 
-export function createDomain(ctx: DomainContext): Domain {
-  const hasher = new WholeFileHasher(ctx);
+/** `ranges` does the whole-file hashing (a worker thread in the server); without one, stores that can read uploads back hash inline. */
+export function createDomain(ctx: DomainContext, ranges?: RangeHasher): Domain {
+  const hasher = new WholeFileHasher(ctx, ranges ?? (canReadUploads(ctx.blobs) ? new InlineRangeHasher(ctx.blobs) : undefined));
   const views = new FileViews(ctx);
   const sessions = new UploadSessions(ctx);
   return {

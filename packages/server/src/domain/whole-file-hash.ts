@@ -3,17 +3,21 @@
  * in-order uploads only compares a digest. Its state (hash-wasm's serialisable SHA-1) and the prefix length live in
  * the metadata store: they survive restarts and any instance can continue them.
  */
-import { createSHA1, type IHasher } from 'hash-wasm';
-import { canReadUploads } from '../store/blob-store.js';
 import type { SessionRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
+import { digestOfState, type RangeHasher } from './hashing/range-hasher.js';
 
 const PARTS_PER_QUERY = 64;
+/** Bytes folded between two saves of the state: a lost save only means re-hashing from the previous one. */
+const SAVE_EVERY = 256 * 1024 * 1024;
 
 export class WholeFileHasher {
   private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
 
-  constructor(private readonly ctx: DomainContext) {}
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly ranges: RangeHasher | undefined,
+  ) {}
 
   /** Folds every stored part contiguous with the hashed prefix; resolves when no more can be folded now. */
   advance(sessionId: string): Promise<void> {
@@ -42,30 +46,25 @@ export class WholeFileHasher {
   /** Hex SHA-1 of the whole file, once the prefix covers it. */
   async digestOf(session: SessionRecord): Promise<string | null> {
     if (session.hashedBytes !== session.fileSize || session.hashState === null) return null;
-    const hasher = await createSHA1();
-    hasher.load(session.hashState);
-    return hasher.digest('hex');
+    return digestOfState(session.hashState);
   }
 
   private async fold(sessionId: string): Promise<void> {
-    const { meta, blobs } = this.ctx;
-    if (!canReadUploads(blobs)) return;
+    if (!this.ranges) return;
+    const { meta } = this.ctx;
     let session = await meta.getSession(sessionId);
-    let hasher: IHasher | undefined;
     while (session && session.state === 'active' && !session.purged && session.hashedBytes < session.fileSize) {
-      const parts = await meta.partsFrom(sessionId, session.hashedBytes, PARTS_PER_QUERY);
-      if (parts[0]?.offset !== session.hashedBytes) return;
-      hasher ??= await createSHA1();
-      if (session.hashState) hasher.load(session.hashState);
-      else hasher.init();
-      let hashed = session.hashedBytes;
+      const from = session.hashedBytes;
+      const parts = await meta.partsFrom(sessionId, from, PARTS_PER_QUERY);
+      let end = from;
       for (const part of parts) {
-        if (part.offset !== hashed) break;
-        const bytes = await blobs.readUpload({ key: session.blobKey, uploadId: session.blobUploadId }, part.offset, part.offset + part.size - 1);
-        for await (const chunk of bytes) hasher.update(chunk);
-        const state = hasher.save();
-        if (!(await meta.advanceHash(sessionId, hashed, part.offset + part.size, state))) break; // moved by someone else
-        hashed = part.offset + part.size;
+        if (part.offset !== end || end - from >= SAVE_EVERY) break;
+        end = part.offset + part.size;
+      }
+      if (end === from) return;
+      const state = await this.ranges.fold({ key: session.blobKey, uploadId: session.blobUploadId }, session.hashState, from, end);
+      if (!(await meta.advanceHash(sessionId, from, end, state))) {
+        this.ctx.log.info({ sessionId }, 'whole-file hash advanced elsewhere; reloading');
       }
       session = await meta.getSession(sessionId);
     }
