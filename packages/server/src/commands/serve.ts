@@ -13,6 +13,7 @@ export interface ServeFlags {
   sessionTtl?: number;
   maxFileSize?: number;
   userQuota?: number;
+  janitorInterval?: number;
   logLevel: string;
 }
 
@@ -29,6 +30,7 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--session-ttl <seconds>', 'upload session lifetime (default 604800: 7 days)').env('TRANCHE_SESSION_TTL').argParser(integer(1)))
     .addOption(new Option('--max-file-size <bytes>', 'largest file a user may store (default 150000000000)').env('TRANCHE_MAX_FILE_SIZE').argParser(integer(1)))
     .addOption(new Option('--user-quota <bytes>', 'storage each user may use (default: unlimited)').env('TRANCHE_USER_QUOTA').argParser(integer(1)))
+    .addOption(new Option('--janitor-interval <seconds>', 'how often expired and aborted sessions are released (default 60)').env('TRANCHE_JANITOR_INTERVAL').argParser(integer(1)))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|silent').env('TRANCHE_LOG_LEVEL').default('info'))
     .action(async (flags: ServeFlags) => {
       await serve(flags);
@@ -42,6 +44,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     dataDir: flags.dataDir,
     publicUrl: flags.publicUrl,
     logLevel: flags.logLevel,
+    janitorIntervalMs: flags.janitorInterval === undefined ? undefined : flags.janitorInterval * 1000,
     policy: {
       minChunkedSize: flags.minChunkedSize,
       fixedPartSize: flags.partSize,
