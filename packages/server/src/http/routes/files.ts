@@ -1,4 +1,5 @@
 /** File routes (spec §5, §6.1, §6.2, §4.9): get, download, simple uploads, preflight. */
+import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import { BoxError, shaDigestHeader } from '@tranche/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -43,7 +44,7 @@ export async function fileRoutes(app: FastifyInstance, { domain }: { domain: Dom
     } else {
       reply.code(200).header('content-length', String(version.size)).header('digest', shaDigestHeader(version.sha1));
     }
-    return reply.send(download.body);
+    return reply.send(download.body instanceof Readable ? download.body : Readable.from(download.body));
   });
 }
 
