@@ -20,7 +20,8 @@ export interface ChunkedJob {
   config: ClientConfig;
   source: UploadSource;
   destination: import('./sessions.js').Destination;
-  name: string;
+  /** Undefined for a new version that keeps its name. */
+  name: string | undefined;
   parallel: number;
   store: ResumeStore | undefined;
   key: string | undefined;

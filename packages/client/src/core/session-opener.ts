@@ -38,7 +38,7 @@ export async function openSession(job: ChunkedJob, allowResume: boolean): Promis
           version: 1,
           key: job.key,
           sourceId: source.id!,
-          name: job.name,
+          name: job.name ?? source.name ?? '',
           size: source.size,
           lastModified: source.lastModified,
           destination: job.destination,
@@ -57,7 +57,7 @@ export async function openSession(job: ChunkedJob, allowResume: boolean): Promis
         }
       : undefined;
   if (state) await job.store!.set(state.key, state);
-  job.emit({ type: 'started', mode: 'chunked', size: source.size, name: job.name, sessionId: session.id, partSize: session.part_size, totalParts: session.total_parts });
+  job.emit({ type: 'started', mode: 'chunked', size: source.size, name: job.name ?? source.name ?? '', sessionId: session.id, partSize: session.part_size, totalParts: session.total_parts });
   return { session, stored: new Map(), state };
 }
 

@@ -14,7 +14,7 @@ export interface SimpleJob {
   config: ClientConfig;
   source: UploadSource;
   destination: Destination;
-  name: string;
+  name: string | undefined;
   attributes: Record<string, string> | undefined;
   onRetry: (notice: RetryNotice) => void;
   onProgress: (sent: number) => void;
@@ -26,10 +26,11 @@ export async function simpleUpload(job: SimpleJob): Promise<{ file: BoxFile; sha
   const hasher = config.createHasher();
   hasher.update(bytes);
   const sha1 = hasher.digestHex();
-  const attributes: Record<string, unknown> = { ...job.attributes, name: job.name };
+  const attributes: Record<string, unknown> = { ...job.attributes };
+  if (job.name !== undefined) attributes['name'] = job.name;
   if (destination.folderId !== undefined) attributes['parent'] = { id: destination.folderId };
   const boundary = `----tranche${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
-  const { body, headLength } = multipart(boundary, JSON.stringify(attributes), job.name, bytes);
+  const { body, headLength } = multipart(boundary, JSON.stringify(attributes), job.name ?? source.name ?? 'file', bytes);
   const url =
     destination.fileId !== undefined
       ? `${config.uploadUrl}/files/${encodeURIComponent(destination.fileId)}/content`

@@ -20,7 +20,7 @@ export interface UploadOptions extends ClientOptions {
   folderId?: string | undefined;
   /** Upload a new version of this file instead of a new file. */
   fileId?: string | undefined;
-  /** Name on the server. Default: the source's name. */
+  /** Name on the server. Default: the source's name for a new file; the current name for a new version. */
   name?: string | undefined;
   /** Parts in flight at once. Default 4. */
   parallel?: number | undefined;
@@ -37,7 +37,8 @@ export interface UploadOptions extends ClientOptions {
 export async function uploadFile(source: UploadSource, options: UploadOptions): Promise<BoxFile> {
   const config = resolveConfig(options);
   const destination = resolveDestination(options);
-  const name = options.name ?? source.name;
+  // A new version keeps the server's name unless one is given; a new file takes the source's name.
+  const name = destination.fileId !== undefined ? options.name : (options.name ?? source.name);
   if (destination.folderId !== undefined && !name) throw new TypeError('a name is required to upload a new file');
   const parallel = options.parallel ?? 4;
   if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`parallel must be a positive integer, got ${parallel}`);
@@ -49,12 +50,12 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
   const attributes = modified ? { content_modified_at: rfc3339(modified) } : undefined;
 
   const simple = async (): Promise<BoxFile> => {
-    emit({ type: 'started', mode: 'simple', size: source.size, name: name ?? '' });
+    emit({ type: 'started', mode: 'simple', size: source.size, name: name ?? source.name ?? '' });
     const { file, sha1 } = await simpleUpload({
       config,
       source,
       destination,
-      name: name ?? '',
+      name,
       attributes,
       onRetry: retryNotice('upload'),
       onProgress: (sent) => progress.sending(0, sent),
@@ -72,7 +73,7 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
       config,
       source,
       destination,
-      name: name ?? '',
+      name,
       parallel,
       store: options.resumeStore,
       key,

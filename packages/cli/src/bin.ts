@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/** The `tranche` executable: client commands, plus `serve`/`token` from @tranche/server when it is installed. */
+import { createProgram, CLIENT_COMMANDS } from './program.js';
+import { registerServerStubs } from './commands/server-stubs.js';
+import { CliError, EXIT_INTERRUPTED, oneLine, processIo } from './io.js';
+
+const controller = new AbortController();
+process.on('SIGINT', () => {
+  if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+  controller.abort(new Error('interrupted (SIGINT)'));
+});
+
+const program = createProgram(processIo(controller.signal));
+const command = process.argv[2];
+// Client commands do not load the server (faster start, and they work when the server is broken or absent).
+if (command === undefined || !CLIENT_COMMANDS.includes(command)) await loadServerCommands();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`tranche: ${oneLine(error)}\n`);
+  process.exitCode = error instanceof CliError ? error.exitCode : controller.signal.aborted ? EXIT_INTERRUPTED : 1;
+}
+
+async function loadServerCommands(): Promise<void> {
+  const spec = '@tranche/server/commands';
+  let mod: { registerServerCommands?: (p: typeof program) => void };
+  try {
+    mod = (await import(spec)) as typeof mod;
+  } catch (error) {
+    const what = /Cannot find (?:package|module) '([^']+)'/.exec(String((error as Error)?.message))?.[1] ?? '';
+    const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && what.includes('@tranche/server');
+    registerServerStubs(program, missing ? undefined : oneLine(error));
+    return;
+  }
+  if (typeof mod.registerServerCommands !== 'function') {
+    registerServerStubs(program, 'it has no registerServerCommands');
+    return;
+  }
+  mod.registerServerCommands(program);
+}
