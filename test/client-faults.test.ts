@@ -70,7 +70,7 @@ describe('uploads through a faulty network', { timeout: 150_000 }, () => {
   test('a part stored but whose answer was lost is retried and answered with the stored part', async () => {
     const file = path.join(work.dir, 'lost.bin');
     const sha1 = await randomFile(file, 3 * 8 * MiB);
-    proxy.plan = { seed: 3, lostAnswer: 0.5 };
+    proxy.plan = { seed: 3, lostAnswer: 0.35 };
     proxy.resetStats();
     const events: UploadEvent[] = [];
     const uploaded = await uploadFile(file, {
@@ -85,7 +85,7 @@ describe('uploads through a faulty network', { timeout: 150_000 }, () => {
     assert.equal(uploaded.sha1, sha1);
     const lost = proxy.stats.faults.lostAnswer;
     assert.ok(lost >= 1, 'some answers were lost');
-    assert.equal(events.filter((e) => e.type === 'retry').length, lost, 'one retry per lost answer');
+    assert.equal(events.filter((e) => e.type === 'retry').length, lost, JSON.stringify(events.filter((e) => e.type === 'retry')));
     assert.equal(proxy.stats.putsForwarded, 3, 'each part was acknowledged to the client exactly once');
     assert.equal(events.filter((e) => e.type === 'part').length, 3);
   });

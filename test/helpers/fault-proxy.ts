@@ -23,13 +23,15 @@ export interface FaultPlan {
   hang?: number;
   /** Which requests may be faulted. Default: PUT part uploads. */
   match?: (method: string, path: string) => boolean;
-  /** Once this many part PUTs were forwarded, hold every further one unanswered until `releaseHeld()`. */
+  /** Let this many part PUTs through (counted on arrival), then hold every further one unanswered until `releaseHeld()`. */
   holdPutsAfter?: number;
 }
 
 export interface ProxyStats {
   requests: number;
-  /** Part PUTs forwarded to the server whole. */
+  /** Part PUTs that arrived from the client (faulted or held ones included). */
+  putsReceived: number;
+  /** Part PUTs the server answered with 2xx, relayed to the client. */
   putsForwarded: number;
   faults: Record<'drop' | 'lostAnswer' | 'error500' | 'error429' | 'stall' | 'hang', number>;
   held: number;
@@ -63,7 +65,7 @@ export function prng(seed: number): () => number {
 export async function startFaultProxy(plan: FaultPlan = {}): Promise<FaultProxy> {
   let target = '';
   const random = prng(plan.seed ?? 1);
-  const emptyStats = (): ProxyStats => ({ requests: 0, putsForwarded: 0, faults: { drop: 0, lostAnswer: 0, error500: 0, error429: 0, stall: 0, hang: 0 }, held: 0 });
+  const emptyStats = (): ProxyStats => ({ requests: 0, putsReceived: 0, putsForwarded: 0, faults: { drop: 0, lostAnswer: 0, error500: 0, error429: 0, stall: 0, hang: 0 }, held: 0 });
   const held = new Set<http.IncomingMessage>();
   const agent = new http.Agent({ keepAlive: true });
 
@@ -95,6 +97,14 @@ export async function startFaultProxy(plan: FaultPlan = {}): Promise<FaultProxy>
       if (!req.complete) upstream.destroy();
     });
     upstream.on('response', (answer) => {
+      // The server may answer before reading the whole body (an identical part already stored): swallow the
+      // rest of the client's body as a server would, or the client's connection stalls behind it.
+      answer.on('end', () => {
+        if (!req.complete) {
+          req.unpipe(upstream);
+          req.resume();
+        }
+      });
       if (fault === 'lostAnswer') {
         answer.resume();
         answer.on('end', () => req.socket.destroy());
@@ -134,10 +144,14 @@ export async function startFaultProxy(plan: FaultPlan = {}): Promise<FaultProxy>
     const current = proxy.plan;
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    if (current.holdPutsAfter !== undefined && isPartPut(method, path) && proxy.stats.putsForwarded >= current.holdPutsAfter) {
-      proxy.stats.held++;
-      held.add(req);
-      return;
+    if (isPartPut(method, path)) {
+      if (current.holdPutsAfter !== undefined && proxy.stats.putsReceived - proxy.stats.held >= current.holdPutsAfter) {
+        proxy.stats.putsReceived++;
+        proxy.stats.held++;
+        held.add(req);
+        return;
+      }
+      proxy.stats.putsReceived++;
     }
     if (!(current.match ?? isPartPut)(method, path)) return forward(req, res);
     const roll = random();

@@ -45,7 +45,9 @@ export function fileResumeStore(dir: string = defaultStateDir()): FileResumeStor
       await rename(temp, file);
     },
     async remove(key) {
-      await rm(fileFor(key), { force: true });
+      const file = fileFor(key);
+      await rm(file, { force: true });
+      await removeOrphans(dir, path.basename(file));
     },
     async list() {
       let names: string[];
@@ -59,4 +61,22 @@ export function fileResumeStore(dir: string = defaultStateDir()): FileResumeStor
       return states.filter((s): s is UploadState => s !== undefined).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
   };
+}
+
+/** Temp files left by a process killed mid-write (`<name>.<pid>.<time>.tmp` whose pid is gone). */
+async function removeOrphans(dir: string, name: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of names) {
+    const pid = Number(entry.startsWith(`${name}.`) && entry.endsWith('.tmp') ? entry.split('.')[2] : NaN);
+    if (Number.isInteger(pid) && !alive(pid)) await rm(path.join(dir, entry), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
