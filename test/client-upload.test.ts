@@ -7,6 +7,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { downloadFile, getFile, listFolder, createFolder, uploadFile, TrancheApiError, type UploadEvent } from '@tranche/client';
+import * as core from '@tranche/client/core';
+import { createHash, randomBytes } from 'node:crypto';
 import { startServer, type TestServer } from './helpers/server.js';
 import { eventsOf, randomFile, runCli, sha1Of, tempDir } from './helpers/client-fixtures.js';
 
@@ -84,6 +86,23 @@ describe('client uploads against the server', { timeout: 120_000 }, () => {
     const out = path.join(work.dir, 'versioned.out');
     await downloadFile(original.id, { ...opts(), output: out });
     assert.deepEqual(await readFile(out), await readFile(v3));
+  });
+
+  test('the environment-free core works with its defaults: global fetch and the pure-JS SHA-1', async () => {
+    const bytes = new Uint8Array(randomBytes(PART * 2 + 3));
+    const sha1 = createHash('sha1').update(bytes).digest('hex');
+    const events: core.UploadEvent[] = [];
+    const file = await core.uploadFile(core.bytesSource(bytes, 'core.bin'), {
+      server: server.origin,
+      token,
+      minChunkedSize: MIN,
+      resumeStore: core.memoryResumeStore(),
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal(file.sha1, sha1);
+    assert.equal(events.filter((e) => e.type === 'part').length, 3);
+    const { response } = await core.openDownload(file.id, { server: server.origin, token });
+    assert.deepEqual(await core.readAll(response.body), bytes);
   });
 
   test('folders: create, list, and a name conflict is a TrancheApiError with Box fields', async () => {
