@@ -90,6 +90,29 @@ describe('uploads through a faulty network', { timeout: 150_000 }, () => {
     assert.equal(events.filter((e) => e.type === 'part').length, 3);
   });
 
+  test('a commit whose answer was lost is replayed, and session creation survives 500s and lost answers', async () => {
+    const file = path.join(work.dir, 'commit.bin');
+    const sha1 = await randomFile(file, 2 * 8 * MiB + 1);
+    const isCommitOrCreate = (method: string, url: string): boolean => method === 'POST' && /\/(commit|upload_sessions)$/.test(url);
+    proxy.plan = { seed: 11, match: isCommitOrCreate, lostAnswer: 0.5, error500: 0.3 };
+    proxy.resetStats();
+    const events: UploadEvent[] = [];
+    const uploaded = await uploadFile(file, {
+      server: proxy.origin,
+      token,
+      folderId: '0',
+      minChunkedSize: 1000,
+      stateDir: path.join(work.dir, 'state'),
+      retry: FAST_RETRIES,
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal(uploaded.sha1, sha1);
+    const retried = events.filter((e) => e.type === 'retry').map((e) => e.what);
+    assert.ok(retried.includes('commit'), `the commit was retried: ${JSON.stringify(proxy.stats.faults)} ${retried}`);
+    assert.ok(retried.includes('create session'), `session creation was retried: ${retried}`);
+    assert.equal(events.filter((e) => e.type === 'committed').length, 1);
+  });
+
   test('giving up keeps the session resumable and says so', async () => {
     const file = path.join(work.dir, 'doomed.bin');
     const sha1 = await randomFile(file, 2 * 8 * MiB);
