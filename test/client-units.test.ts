@@ -19,6 +19,8 @@ import {
   TrancheApiError,
   TrancheNetworkError,
   uploadPart,
+  uploadFile,
+  bytesSource,
   TaskPool,
   type Transport,
   type TransportResponse,
@@ -130,6 +132,34 @@ describe('part uploads that meet a stored part (fake transport)', () => {
 
   test('a 200 naming a different part is refused', async () => {
     await assert.rejects(run(async () => reply(200, { part: { part_id: 'A', offset: 8, size: 4, sha1: 'f'.repeat(40) } })), /not our part/);
+  });
+});
+
+describe('commit answering 202 (fake transport)', () => {
+  test('waits Retry-After and commits again until 201', async () => {
+    const bytes = new Uint8Array(10).fill(7);
+    const endpoints = { upload_part: 'http://h/s', commit: 'http://h/s/commit', abort: 'http://h/s', list_parts: 'http://h/s/parts', status: 'http://h/s', log_event: 'http://h/s/log' };
+    const sha1 = createHash('sha1').update(bytes).digest('hex');
+    let commits = 0;
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}): TransportResponse => {
+      const data = new TextEncoder().encode(body === undefined ? '' : JSON.stringify(body));
+      return { status, header: (n) => headers[n.toLowerCase()] ?? null, body: (async function* () { yield data; })(), discard: () => undefined };
+    };
+    const transport: Transport = async (req) => {
+      if (req.url.endsWith('/upload_sessions')) return json(201, { id: 'S', type: 'upload_session', session_expires_at: '', part_size: 8, total_parts: 2, num_parts_processed: 0, session_endpoints: endpoints });
+      if (req.method === 'PUT') {
+        const offset = Number(/bytes (\d+)-/.exec(req.headers['content-range']!)![1]);
+        const part = bytes.subarray(offset, offset + 8);
+        return json(200, { part: { part_id: `P${offset}`, offset, size: part.byteLength, sha1: createHash('sha1').update(part).digest('hex') } });
+      }
+      if (++commits < 3) return json(202, undefined, { 'retry-after': '0.01' });
+      return json(201, { total_count: 1, entries: [{ type: 'file', id: '9', name: 'x', size: 10, sha1 }] });
+    };
+    const events: string[] = [];
+    const file = await uploadFile(bytesSource(bytes, 'x'), { server: 'http://h', transport, minChunkedSize: 1, onEvent: (e) => events.push(e.type) });
+    assert.equal(file.id, '9');
+    assert.equal(commits, 3);
+    assert.deepEqual(events, ['started', 'part', 'part', 'commit-pending', 'commit-pending', 'committed']);
   });
 });
 

@@ -105,6 +105,28 @@ describe('client uploads against the server', { timeout: 120_000 }, () => {
     assert.deepEqual(await core.readAll(response.body), bytes);
   });
 
+  test('every byte is read once, in offset order, whatever the parallelism', async () => {
+    const bytes = new Uint8Array(randomBytes(PART * 9 + 11));
+    const reads: Array<[number, number]> = [];
+    const source: core.UploadSource = {
+      size: bytes.byteLength,
+      name: 'read-once.bin',
+      slice: async (start, end) => {
+        reads.push([start, end]);
+        await new Promise((r) => setTimeout(r, 1));
+        return bytes.subarray(start, end);
+      },
+    };
+    const file = await uploadFile(source, { ...opts(), parallel: 4 });
+    assert.equal(file.sha1, createHash('sha1').update(bytes).digest('hex'));
+    let next = 0;
+    for (const [start, end] of reads) {
+      assert.equal(start, next, `reads are contiguous and ordered: ${JSON.stringify(reads)}`);
+      next = end;
+    }
+    assert.equal(next, bytes.byteLength);
+  });
+
   test('folders: create, list, and a name conflict is a TrancheApiError with Box fields', async () => {
     const folder = await createFolder('sdk-folder', '0', opts());
     const file = path.join(work.dir, 'in-folder.bin');
