@@ -5,15 +5,19 @@ import { registerServerStubs } from './commands/server-stubs.js';
 import { CliError, EXIT_INTERRUPTED, oneLine, processIo } from './io.js';
 
 const controller = new AbortController();
-process.on('SIGINT', () => {
-  if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
-  controller.abort(new Error('interrupted (SIGINT)'));
-});
-
 const program = createProgram(processIo(controller.signal));
 const command = process.argv[2];
-// Client commands do not load the server (faster start, and they work when the server is broken or absent).
-if (command === undefined || !CLIENT_COMMANDS.includes(command)) await loadServerCommands();
+if (command !== undefined && CLIENT_COMMANDS.includes(command)) {
+  // Ctrl-C cancels the requests in flight so the command can keep its state and say how to resume; a second
+  // Ctrl-C exits at once. (Server commands keep their own signal handling.)
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    controller.abort(new Error('interrupted (SIGINT)'));
+  });
+} else {
+  // Client commands do not load the server (faster start, and they work when the server is broken or absent).
+  await loadServerCommands();
+}
 
 try {
   await program.parseAsync(process.argv);
