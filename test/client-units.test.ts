@@ -21,6 +21,8 @@ import {
   uploadPart,
   uploadFile,
   bytesSource,
+  openDownload,
+  readAll,
   TaskPool,
   type Transport,
   type TransportResponse,
@@ -160,6 +162,34 @@ describe('commit answering 202 (fake transport)', () => {
     assert.equal(file.id, '9');
     assert.equal(commits, 3);
     assert.deepEqual(events, ['started', 'part', 'part', 'commit-pending', 'commit-pending', 'committed']);
+  });
+});
+
+describe('downloads (fake transport)', () => {
+  test('follow 302 (no token to another origin) and wait through 202', async () => {
+    const seen: Array<[string, string | undefined]> = [];
+    let pending = 1;
+    const respond = (status: number, body: string, headers: Record<string, string> = {}): TransportResponse => ({
+      status,
+      header: (n) => headers[n.toLowerCase()] ?? null,
+      body: (async function* () { yield new TextEncoder().encode(body); })(),
+      discard: () => undefined,
+    });
+    const transport: Transport = async (req) => {
+      seen.push([req.url, req.headers['authorization']]);
+      if (req.url === 'http://h/2.0/files/5') return respond(200, JSON.stringify({ type: 'file', id: '5', size: 5, sha1: 'x' }));
+      if (req.url === 'http://h/2.0/files/5/content') return pending-- > 0 ? respond(202, '', { 'retry-after': '0.01' }) : respond(302, '', { location: 'http://dl.other/blob?sig=1' });
+      return respond(200, 'hello');
+    };
+    const { file, response } = await openDownload('5', { server: 'http://h', token: 't', transport });
+    assert.equal(file.id, '5');
+    assert.equal(new TextDecoder().decode(await readAll(response.body)), 'hello');
+    assert.deepEqual(seen, [
+      ['http://h/2.0/files/5', 'Bearer t'],
+      ['http://h/2.0/files/5/content', 'Bearer t'],
+      ['http://h/2.0/files/5/content', 'Bearer t'],
+      ['http://dl.other/blob?sig=1', undefined],
+    ]);
   });
 });
 
