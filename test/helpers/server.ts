@@ -47,7 +47,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
 
   const launch = async (): Promise<void> => {
     const args = [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...(options.args ?? [])];
-    if (port !== 0) args.push('--public-url', `http://127.0.0.1:${port}`);
+    // On restart, keep the port the first start got (and its public URL, unless the test set its own).
+    if (port !== 0 && !(options.args ?? []).includes('--public-url')) args.push('--public-url', `http://127.0.0.1:${port}`);
     child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 20_000);

@@ -6,7 +6,7 @@ import { BoxError, hexToBase64, invalidParameter, parseShaDigest, type CommitPar
 import type { FileRecord, NewFile, NewVersion, PartRecord, SessionRecord, UserRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
 import type { FileViews } from './file-views.js';
-import { assertCanStore, conflictError } from './item-checks.js';
+import { conflictError } from './item-checks.js';
 import { validateName } from './names.js';
 import { sessionFor } from './session-access.js';
 import { asObject } from './upload-sessions.js';
@@ -48,7 +48,7 @@ export class Commits {
     }
     const body = asObject(request.body);
     const attributes = parseAttributes(body.attributes);
-    await this.checkParts(session, body.parts);
+    const parts = await this.checkParts(session, body.parts);
 
     session = await this.hashed(session);
     if (session.hashedBytes < session.fileSize) {
@@ -63,7 +63,7 @@ export class Commits {
     const target = await this.target(user, session, request, attributes, actual);
     await this.ctx.blobs.completeUpload(
       { key: session.blobKey, uploadId: session.blobUploadId },
-      (await this.allParts(session)).map((p) => ({ partNumber: p.offset / session.partSize + 1, etag: p.etag })),
+      parts.map((p) => ({ partNumber: p.offset / session.partSize + 1, etag: p.etag })),
     );
     const outcome = await this.ctx.meta.commitSession(session.id, target);
     if (!outcome.ok) {
@@ -79,10 +79,14 @@ export class Commits {
     return { status: 201, files: await this.views.files(user, file) };
   }
 
-  /** Every listed part matches a stored one, and together they cover the file exactly (order need not be sorted). */
-  private async checkParts(session: SessionRecord, value: unknown): Promise<void> {
+  /**
+   * Every listed part matches a stored one, and together they cover the file exactly (order need not be sorted).
+   * Returns the stored parts in offset order.
+   */
+  private async checkParts(session: SessionRecord, value: unknown): Promise<PartRecord[]> {
     if (!Array.isArray(value)) throw invalidParameter('bad_request', 'parts', 'parts must be an array of uploaded parts', 'missing_parameter');
-    const stored = new Map((await this.allParts(session)).map((p) => [p.offset, p]));
+    const all = (await this.ctx.meta.listParts(session.id, 0, session.totalParts)).entries;
+    const stored = new Map(all.map((p) => [p.offset, p]));
     const seen = new Set<number>();
     for (const entry of value) {
       const listed = entry as Partial<CommitPart> | null;
@@ -98,10 +102,7 @@ export class Commits {
       const what = missing.filter((o) => !stored.has(o)).length > 0 ? 'were never uploaded' : 'are not listed';
       throw new BoxError('parts_mismatch', `The parts do not cover the file: ${missing.length} of ${session.totalParts} parts ${what} (first at offset ${missing[0]})`);
     }
-  }
-
-  private async allParts(session: SessionRecord): Promise<PartRecord[]> {
-    return (await this.ctx.meta.listParts(session.id, 0, session.totalParts)).entries;
+    return all;
   }
 
   /** Lets the whole-file hash catch up: briefly, or without limit once the client has been told to wait often enough. */
@@ -121,7 +122,6 @@ export class Commits {
   private async target(user: UserRecord, session: SessionRecord, request: CommitRequest, attributes: Attributes, sha1: string): Promise<NewFile | NewVersion> {
     const common = { sha1, size: session.fileSize, blobKey: session.blobKey };
     if (session.fileId === null) {
-      await assertCanStore(this.ctx, user, 0);
       const now = this.ctx.now();
       return {
         ...common,

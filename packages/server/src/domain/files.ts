@@ -57,7 +57,7 @@ export class FilesService {
         'content-range': `bytes */${version.size}`,
       });
     }
-    const body = version.size === 0 ? emptySource() : await this.ctx.blobs.get(version.blobKey, range);
+    const body = await this.ctx.blobs.get(version.blobKey, range);
     return range ? { version, range, body } : { version, body };
   }
 
@@ -161,4 +161,3 @@ async function* limited(body: ByteSource, hash: ReturnType<typeof createHash>, m
   }
 }
 
-async function* emptySource(): AsyncGenerator<Uint8Array> {}

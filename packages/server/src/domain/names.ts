@@ -13,7 +13,7 @@ export function validateName(value: unknown, param = 'name'): string {
   if ([...name].length > MAX_NAME_LENGTH) {
     throw invalidParameter('item_name_too_long', param, `Names are at most ${MAX_NAME_LENGTH} characters`);
   }
-  if (FORBIDDEN.test(name) || name === '.' || name === '..' || name !== name.trim() || isUnpairedSurrogate(name)) {
+  if (FORBIDDEN.test(name) || name === '.' || name === '..' || name !== name.trim() || !name.isWellFormed()) {
     throw invalidParameter(
       'item_name_invalid',
       param,
@@ -23,6 +23,3 @@ export function validateName(value: unknown, param = 'name'): string {
   return name;
 }
 
-function isUnpairedSurrogate(name: string): boolean {
-  return !name.isWellFormed();
-}

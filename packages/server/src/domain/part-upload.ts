@@ -25,12 +25,6 @@ export interface PartUploadRequest {
   signal: AbortSignal;
 }
 
-export interface PartUploadResult {
-  part: UploadPart;
-  /** False when the answer needed none of the body (an identical part was already stored). */
-  bodyConsumed: boolean;
-}
-
 export class PartUploads {
   constructor(
     private readonly ctx: DomainContext,
@@ -38,15 +32,19 @@ export class PartUploads {
     private readonly hasher: WholeFileHasher,
   ) {}
 
-  async upload(user: UserRecord, request: PartUploadRequest): Promise<PartUploadResult> {
+  /**
+   * Answers may come before the body is read (an identical part already stored, or a rejected request); the
+   * HTTP server then drains the unread body so the connection stays usable.
+   */
+  async upload(user: UserRecord, request: PartUploadRequest): Promise<UploadPart> {
     const session = await sessionFor(this.ctx, user, request.sessionId, 'upload');
     const { offset, size, sha1 } = checkHeaders(session, request);
     const release = await this.inflight.acquire(session.id, offset);
     try {
       const stored = await this.ctx.meta.getPartAt(session.id, offset);
-      if (stored) return { part: sameOrOverlap(stored, size, sha1), bodyConsumed: false };
+      if (stored) return sameOrOverlap(stored, size, sha1);
       const part = await this.write(session, offset, size, sha1, request);
-      return { part: partView(part), bodyConsumed: true };
+      return partView(part);
     } finally {
       release();
     }

@@ -51,7 +51,6 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   } else if (boxError.status >= 500) {
     request.log.warn({ err: error, code: boxError.code }, 'request failed');
   }
-  if (boxError.code === 'rate_limit_exceeded' && !boxError.headers['retry-after']) reply.header('retry-after', '1');
   for (const [name, value] of Object.entries(boxError.headers)) reply.header(name, value);
   return reply.code(boxError.status).type('application/json').send(envelope(boxError, request.id));
 }

@@ -49,7 +49,7 @@ export async function uploadSessionRoutes(app: FastifyInstance, { domain }: { do
     raw.removeAllContentTypeParsers();
     raw.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
     raw.put<SessionParams>('/files/upload_sessions/:id', async (request, reply) => {
-      const result = await parts.upload(userOf(request), {
+      const part = await parts.upload(userOf(request), {
         sessionId: request.params.id,
         contentRange: header(request, 'content-range'),
         digest: header(request, 'digest'),
@@ -58,7 +58,7 @@ export async function uploadSessionRoutes(app: FastifyInstance, { domain }: { do
         body: request.raw,
         signal: abortedWith(request),
       });
-      return reply.code(200).send({ part: result.part });
+      return reply.code(200).send({ part });
     });
   });
 }
