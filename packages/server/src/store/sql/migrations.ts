@@ -84,6 +84,22 @@ function migrations(traits: DialectTraits): Record<string, Migration> {
         await sql`select 1`.execute(db);
       },
     },
+    '002_cluster': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('part_claims')
+          .addColumn('session_id', 'text', (c) => c.notNull())
+          .addColumn('offset', int, (c) => c.notNull())
+          .addColumn('holder', 'text', (c) => c.notNull())
+          .addColumn('expires_at', int, (c) => c.notNull())
+          .addPrimaryKeyConstraint('part_claims_pk', ['session_id', 'offset'])
+          .execute();
+        await db.schema.alterTable('sessions').addColumn('upload_completed', int, (c) => c.notNull().defaultTo(0)).execute();
+        // Listings sort by name_key; SQLite compares text bytewise, PostgreSQL by the database's locale unless told
+        // otherwise. Bytewise on both keeps one order whatever locale the database was created with.
+        if (traits.name === 'postgres') await sql`alter table items alter column name_key type text collate "C"`.execute(db);
+      },
+    },
   };
 }
 

@@ -67,6 +67,7 @@ export function toSession(row: Selectable<SessionsTable>): SessionRecord {
     pendingCommits: num(row.pending_commits),
     committedFileId: row.committed_file_id === null ? null : id(row.committed_file_id),
     purged: num(row.purged) !== 0,
+    uploadCompleted: num(row.upload_completed) !== 0,
   };
 }
 
@@ -90,6 +91,7 @@ export function fromSession(s: SessionRecord): SessionsTable {
     pending_commits: s.pendingCommits,
     committed_file_id: s.committedFileId === null ? null : Number(s.committedFileId),
     purged: s.purged ? 1 : 0,
+    upload_completed: s.uploadCompleted ? 1 : 0,
   };
 }
 

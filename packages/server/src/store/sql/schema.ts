@@ -62,6 +62,8 @@ export interface SessionsTable {
   pending_commits: Int;
   committed_file_id: Int | null;
   purged: Int;
+  /** 0 or 1: the blob store's upload was completed into the object `blob_key`. */
+  upload_completed: Int;
 }
 
 export interface PartsTable {
@@ -73,6 +75,14 @@ export interface PartsTable {
   etag: string | null;
 }
 
+/** Who may write the part at (session_id, offset) until expires_at (epoch ms); see MetadataStore.claimPart. */
+export interface PartClaimsTable {
+  session_id: string;
+  offset: Int;
+  holder: string;
+  expires_at: Int;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -80,4 +90,5 @@ export interface Database {
   versions: VersionsTable;
   sessions: SessionsTable;
   parts: PartsTable;
+  part_claims: PartClaimsTable;
 }

@@ -1,6 +1,10 @@
 /**
  * MetadataStore over Kysely, shared by the SQLite and PostgreSQL back ends; what differs lives in
- * DialectTraits. Each public method is one transaction.
+ * DialectTraits and the Exclusion strategy. Each public method is one transaction.
+ *
+ * On PostgreSQL (READ COMMITTED, several processes) writers of one session serialise on its row (FOR UPDATE), and
+ * two transactions creating the same name meet at the unique index: the loser is run again and then sees the
+ * winner's item as a name conflict.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type {
@@ -20,6 +24,7 @@ import type {
   WriteResult,
 } from '../metadata-store.js';
 import type { DialectTraits } from './dialect-traits.js';
+import type { Exclusion } from './exclusion.js';
 import { fromSession, nameKey, toFile, toItem, toPart, toSession, toUser, toVersion } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -29,6 +34,9 @@ export class SqlMetadataStore implements MetadataStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
+    private readonly exclusion: Exclusion,
+    /** The migrations the open applied (empty when the schema was current). */
+    readonly appliedMigrations: string[] = [],
   ) {}
 
   async close(): Promise<void> {
@@ -153,7 +161,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async createFolder(ownerId: string, parentId: string, name: string): Promise<WriteResult<ItemRecord>> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.rerunOnNameRace(() => this.db.transaction().execute(async (trx) => {
       const parentProblem = await this.checkParent(trx, ownerId, parentId);
       if (parentProblem) return parentProblem;
       const existing = await this.findChild(ownerId, parentId, name, trx);
@@ -177,16 +185,16 @@ export class SqlMetadataStore implements MetadataStore {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return { ok: true, value: toItem(row) };
-    });
+      return { ok: true, value: toItem(row) } as const;
+    }));
   }
 
   async createFile(file: NewFile): Promise<WriteResult<FileRecord>> {
-    return this.db.transaction().execute((trx) => this.insertFile(trx, file));
+    return this.rerunOnNameRace(() => this.db.transaction().execute((trx) => this.insertFile(trx, file)));
   }
 
   async addVersion(version: NewVersion): Promise<WriteResult<FileRecord>> {
-    return this.db.transaction().execute((trx) => this.insertVersion(trx, version));
+    return this.rerunOnNameRace(() => this.db.transaction().execute((trx) => this.insertVersion(trx, version)));
   }
 
   async storageUsed(ownerId: string): Promise<number> {
@@ -197,6 +205,20 @@ export class SqlMetadataStore implements MetadataStore {
       .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('versions.size'), sql<number>`0`).as('used'))
       .executeTakeFirstOrThrow();
     return Number(row.used);
+  }
+
+  /**
+   * Runs `write` again when it lost a race for a name at the unique index (only possible when transactions of
+   * several connections overlap, as on PostgreSQL); the next run finds the winner and reports name_in_use.
+   */
+  private async rerunOnNameRace<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= 3 || !this.traits.isUniqueViolation(error)) throw error;
+      }
+    }
   }
 
   private async checkParent(trx: Db, ownerId: string, parentId: string): Promise<{ ok: false; conflict: { kind: 'parent_missing' } } | undefined> {
@@ -357,7 +379,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async commitSession(sessionId: string, file: NewFile | NewVersion): Promise<CommitOutcome> {
-    return this.db.transaction().execute(async (trx): Promise<CommitOutcome> => {
+    return this.rerunOnNameRace(() => this.db.transaction().execute(async (trx): Promise<CommitOutcome> => {
       let query = trx.selectFrom('sessions').selectAll().where('id', '=', sessionId);
       if (this.traits.rowLocks) query = query.forUpdate();
       const row = await query.executeTakeFirst();
@@ -376,17 +398,19 @@ export class SqlMetadataStore implements MetadataStore {
         .where('id', '=', sessionId)
         .execute();
       return { ok: true, file: result.value, replay: false };
-    });
+    }));
   }
 
   async abortSession(sessionId: string): Promise<SessionState | undefined> {
-    return this.db.transaction().execute(async (trx) => {
-      const session = await this.getSession(sessionId, trx);
-      if (!session) return undefined;
-      if (session.state !== 'active') return session.state;
-      await trx.updateTable('sessions').set({ state: 'aborted' }).where('id', '=', sessionId).where('state', '=', 'active').execute();
-      return 'aborted' as const;
-    });
+    // The update decides (a commit holding the row makes it wait, then match nothing); the read only reports.
+    const aborted = await this.db
+      .updateTable('sessions')
+      .set({ state: 'aborted' })
+      .where('id', '=', sessionId)
+      .where('state', '=', 'active')
+      .executeTakeFirst();
+    if (Number(aborted.numUpdatedRows) === 1) return 'aborted';
+    return (await this.getSession(sessionId))?.state;
   }
 
   async sessionsToPurge(now: Date, limit: number): Promise<SessionRecord[]> {
@@ -402,8 +426,10 @@ export class SqlMetadataStore implements MetadataStore {
 
   async markPurged(sessionId: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('parts').where('session_id', '=', sessionId).execute();
+      // The session row first: it waits for an insertPart holding the row, whose part is then deleted too.
       await trx.updateTable('sessions').set({ purged: 1, hash_state: null }).where('id', '=', sessionId).execute();
+      await trx.deleteFrom('parts').where('session_id', '=', sessionId).execute();
+      await trx.deleteFrom('part_claims').where('session_id', '=', sessionId).execute();
     });
   }
 
@@ -416,6 +442,37 @@ export class SqlMetadataStore implements MetadataStore {
       .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('file_size'), sql<number>`0`).as('reserved'))
       .executeTakeFirstOrThrow();
     return Number(row.reserved);
+  }
+
+  async markUploadCompleted(sessionId: string): Promise<void> {
+    await this.db.updateTable('sessions').set({ upload_completed: 1 }).where('id', '=', sessionId).execute();
+  }
+
+  // ---- coordination between instances
+
+  async claimPart(sessionId: string, offset: number, holder: string, now: Date, until: Date): Promise<boolean> {
+    // One upsert: the conflict branch writes only over an expired claim or the holder's own, so two processes
+    // racing for a claim cannot both get a row back.
+    const written = await this.db
+      .insertInto('part_claims')
+      .values({ session_id: sessionId, offset, holder, expires_at: until.getTime() })
+      .onConflict((oc) =>
+        oc
+          .columns(['session_id', 'offset'])
+          .doUpdateSet({ holder: (eb) => eb.ref('excluded.holder'), expires_at: (eb) => eb.ref('excluded.expires_at') })
+          .where((eb) => eb.or([eb('part_claims.expires_at', '<', now.getTime()), eb('part_claims.holder', '=', holder)])),
+      )
+      .returning('holder')
+      .executeTakeFirst();
+    return written !== undefined;
+  }
+
+  async releasePart(sessionId: string, offset: number, holder: string): Promise<void> {
+    await this.db.deleteFrom('part_claims').where('session_id', '=', sessionId).where('offset', '=', offset).where('holder', '=', holder).execute();
+  }
+
+  exclusively<T>(name: string, task: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    return this.exclusion.run(name, task);
   }
 
   private bytesForDb<T extends { hash_state: Uint8Array | null }>(row: T): T {

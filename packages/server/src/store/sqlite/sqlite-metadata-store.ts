@@ -4,6 +4,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { DialectTraits } from '../sql/dialect-traits.js';
+import { ProcessLocalExclusion } from '../sql/exclusion.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import type { Database } from '../sql/schema.js';
 import { SqlMetadataStore } from '../sql/sql-metadata-store.js';
@@ -30,6 +31,6 @@ export async function openSqliteMetadataStore(options: SqliteOptions): Promise<S
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  await migrateToLatest(db, sqliteTraits);
-  return new SqlMetadataStore(db, sqliteTraits);
+  const applied = await migrateToLatest(db, sqliteTraits);
+  return new SqlMetadataStore(db, sqliteTraits, new ProcessLocalExclusion(), applied);
 }

@@ -1,0 +1,58 @@
+/**
+ * The shared store for several instances: PostgreSQL through a `pg` pool. Opening applies pending migrations;
+ * Kysely's Migrator holds an advisory lock meanwhile, so instances starting together migrate once.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DialectTraits } from '../sql/dialect-traits.js';
+import { migrateToLatest } from '../sql/migrations.js';
+import type { Database } from '../sql/schema.js';
+import { SqlMetadataStore } from '../sql/sql-metadata-store.js';
+import { AdvisoryLockExclusion } from './advisory-lock-exclusion.js';
+
+export const postgresTraits: DialectTraits = {
+  name: 'postgres',
+  serialType: 'bigserial',
+  integerType: 'bigint',
+  bytesType: 'bytea',
+  rowLocks: true,
+  isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === '23505',
+};
+
+export interface PostgresOptions {
+  /** postgres://USER:PASSWORD@HOST:PORT/DATABASE[?…] */
+  connectionString: string;
+  /** Pool size (default 10). */
+  maxConnections?: number;
+}
+
+const INT8_OID = 20;
+
+/** BIGINT columns (ids, sizes, epoch milliseconds, count(*)) as numbers; a value past 2^53 would be silently wrong. */
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`BIGINT ${text} does not fit a JavaScript number`);
+  return value;
+}
+
+export async function openPostgresMetadataStore(options: PostgresOptions): Promise<SqlMetadataStore> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle connection that breaks (database restart) is dropped by the pool; the next query opens a new one.
+  // Without a listener the 'error' event would end the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    const applied = await migrateToLatest(db, postgresTraits);
+    return new SqlMetadataStore(db, postgresTraits, new AdvisoryLockExclusion(pool), applied);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Makes the PostgreSQL the tests use available (run as root, before the tests; safe to run again):
+# a server answering on 127.0.0.1:5432 (starting the installed cluster when nothing answers) and a role
+# tranche/tranche with LOGIN CREATEDB, which the tests use to create and drop throwaway databases.
+set -euo pipefail
+
+HOST=127.0.0.1
+PORT=5432
+
+fail() { echo "ensure-postgres: $*" >&2; exit 1; }
+
+command -v pg_isready >/dev/null 2>&1 || fail "PostgreSQL is not installed (apt-get install postgresql)"
+[ "$(id -u)" -eq 0 ] || fail "must run as root (it starts the cluster and creates a role as user postgres)"
+
+if ! pg_isready -q -h "$HOST" -p "$PORT"; then
+  command -v pg_lsclusters >/dev/null 2>&1 || fail "nothing answers on $HOST:$PORT and pg_lsclusters is missing to start a cluster"
+  read -r version cluster _ < <(pg_lsclusters --no-header | awk -v port="$PORT" '$3 == port { print $1, $2 }') ||
+    fail "nothing answers on $HOST:$PORT and no installed cluster uses port $PORT (see pg_lsclusters)"
+  pg_ctlcluster "$version" "$cluster" start || fail "pg_ctlcluster $version $cluster start failed (see /var/log/postgresql/)"
+  for _ in $(seq 1 30); do pg_isready -q -h "$HOST" -p "$PORT" && break; sleep 1; done
+  pg_isready -q -h "$HOST" -p "$PORT" || fail "cluster $version/$cluster started but $HOST:$PORT does not answer after 30 s"
+fi
+
+# Create the role, or bring an existing one back to what the tests need.
+runuser -u postgres -- psql -p "$PORT" -d postgres -v ON_ERROR_STOP=1 -qAt >/dev/null <<'SQL' || fail "could not create role tranche as user postgres"
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tranche') THEN
+    CREATE ROLE tranche LOGIN CREATEDB PASSWORD 'tranche';
+  ELSE
+    ALTER ROLE tranche LOGIN CREATEDB PASSWORD 'tranche';
+  END IF;
+END
+$$;
+SQL
+
+PGPASSWORD=tranche psql -h "$HOST" -p "$PORT" -U tranche -d postgres -qAtc 'select 1' >/dev/null 2>&1 ||
+  fail "role tranche exists but cannot log in with a password over TCP on $HOST:$PORT (check pg_hba.conf)"
+echo "ensure-postgres: PostgreSQL on $HOST:$PORT, role tranche ready"
