@@ -88,7 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     get process() {
       return child;
     },
-    token: (user = 'alice') => createToken(dataDir, user),
+    token: (user = 'alice') => createToken(dataDir, user, databaseArgs(options.args ?? [])),
     stop: () => waitExit('SIGTERM'),
     kill: () => waitExit('SIGKILL'),
     restart: launch,
@@ -101,8 +101,14 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   return server;
 }
 
-export async function createToken(dataDir: string, user: string): Promise<string> {
-  const { stdout } = await execFileP(process.execPath, [CLI_BIN, 'token', 'create', '--user', user, '--data-dir', dataDir]);
+/** The `--database URL` pair among serve flags, which `token create` needs too. */
+function databaseArgs(args: string[]): string[] {
+  const at = args.indexOf('--database');
+  return at >= 0 ? args.slice(at, at + 2) : [];
+}
+
+export async function createToken(dataDir: string, user: string, storeArgs: string[] = []): Promise<string> {
+  const { stdout } = await execFileP(process.execPath, [CLI_BIN, 'token', 'create', '--user', user, '--data-dir', dataDir, ...storeArgs]);
   const lines = stdout.trim().split('\n');
   return lines[lines.length - 1]!.trim();
 }

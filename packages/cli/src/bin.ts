@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `tranche` executable: client commands, plus `serve`/`token` from @tranche/server when it is installed. */
+/** The `tranche` executable: client commands, plus `serve`/`token`/`migrate` from @tranche/server when it is installed. */
 import { createProgram, CLIENT_COMMANDS } from './program.js';
 import { registerServerStubs } from './commands/server-stubs.js';
 import { CliError, EXIT_INTERRUPTED, oneLine, processIo } from './io.js';

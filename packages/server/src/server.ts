@@ -1,4 +1,6 @@
 /** Wires stores, domain and HTTP edge into a running server, and shuts it down gracefully. */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import { WorkerRangeHasher } from './domain/hashing/worker-range-hasher.js';
@@ -6,7 +8,11 @@ import type { DomainContext } from './domain/context.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { resolvePolicy, type UploadPolicy } from './domain/options.js';
 import { buildApp, type HttpOptions } from './http/app.js';
-import { openBlobStore, openMetadataStore, type StoreOptions } from './stores.js';
+import type { BlobStore } from './store/blob-store.js';
+import { databaseKind, openBlobStore, openMetadataStore, type BlobOptions, type StoreOptions } from './stores.js';
+
+/** Spooled parts older than this belong to sessions long gone (a spool is only a cache). */
+const SPOOL_MAX_AGE_MS = 24 * 3600_000;
 
 export interface TrancheServerOptions extends StoreOptions, HttpOptions {
   host: string;
@@ -18,6 +24,8 @@ export interface TrancheServerOptions extends StoreOptions, HttpOptions {
   janitorIntervalMs?: number;
   /** How long a shutdown lets in-flight requests finish (default 30 s). */
   shutdownTimeoutMs?: number;
+  /** This instance's name in part claims and logs (default: a random UUID). */
+  instanceId?: string;
 }
 
 export interface TrancheServer {
@@ -29,8 +37,11 @@ export interface TrancheServer {
 }
 
 export async function startTranche(options: TrancheServerOptions): Promise<TrancheServer> {
+  const blobOptions: BlobOptions = { dataDir: options.dataDir, blob: options.blob, spoolDir: options.spoolDir ?? path.join(options.dataDir, 'spool') };
+  const blobs = await openBlobStore(blobOptions);
+  checkPartSize(blobs, options.policy?.fixedPartSize);
+  await (blobs as BlobStore & { sweep?(maxAgeMs: number): Promise<void> }).sweep?.(SPOOL_MAX_AGE_MS);
   const meta = await openMetadataStore(options);
-  const blobs = await openBlobStore(options);
   // The public URL may depend on the port the OS picks: the policy is completed once listening.
   const ctx: DomainContext = {
     meta,
@@ -39,8 +50,8 @@ export async function startTranche(options: TrancheServerOptions): Promise<Tranc
     now: () => new Date(),
     log: console,
   };
-  const hashWorker = new WorkerRangeHasher(new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: { dataDir: options.dataDir } satisfies StoreOptions }));
-  const domain = createDomain(ctx, hashWorker);
+  const hashWorker = new WorkerRangeHasher(new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: blobOptions }));
+  const domain = createDomain(ctx, { ranges: hashWorker, clustered: databaseKind(options) === 'postgres', instanceId: options.instanceId ?? randomUUID() });
   const app = await buildApp(domain, options);
   ctx.log = app.log;
   await app.listen({ host: options.host, port: options.port });
@@ -61,8 +72,15 @@ export async function startTranche(options: TrancheServerOptions): Promise<Tranc
       clearTimeout(timer);
       app.server.closeAllConnections();
       await domain.janitor.stop();
+      domain.hasher.stop();
       await hashWorker.close();
       await meta.close();
     })());
   return { url, publicUrl, app, domain, close };
+}
+
+function checkPartSize(blobs: BlobStore, fixedPartSize: number | null | undefined): void {
+  if (blobs.minPartSize !== undefined && fixedPartSize != null && fixedPartSize < blobs.minPartSize) {
+    throw new Error(`--part-size ${fixedPartSize} is below the blob store's minimum part size ${blobs.minPartSize}`);
+  }
 }

@@ -1,5 +1,5 @@
 /** Parsers for command-line values; each throws commander's InvalidArgumentError with a precise message. */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 export function integer(min: number) {
   return (value: string): number => {
@@ -15,4 +15,24 @@ export function origin(value: string): string {
   const trimmed = value.replace(/\/+$/, '');
   if (!/^https?:\/\/[^/?#]+$/.test(trimmed)) throw new InvalidArgumentError(`expected an origin like http://host:port, got "${value}"`);
   return trimmed;
+}
+
+/** `--database`, shared by every command that opens the metadata store. */
+export function databaseOption(): Option {
+  return new Option('--database <url>', 'metadata store: postgres://USER:PASS@HOST/DB (default: SQLite in --data-dir)').env('TRANCHE_DATABASE').argParser(databaseUrl);
+}
+
+/** `--blob`, shared by every command that opens the blob store. */
+export function blobOption(): Option {
+  return new Option('--blob <url>', 'blob store: s3://BUCKET?endpoint=URL&forcePathStyle=true&region=R (default: files in --data-dir)').env('TRANCHE_BLOB').argParser(blobUrl);
+}
+
+function databaseUrl(value: string): string {
+  if (!/^(postgres(ql)?:\/\/|sqlite:)/.test(value)) throw new InvalidArgumentError(`expected postgres://… or sqlite:PATH, got "${value}"`);
+  return value;
+}
+
+function blobUrl(value: string): string {
+  if (!/^(s3:\/\/[^/?#]+|file:)/.test(value)) throw new InvalidArgumentError(`expected s3://BUCKET?… or file:DIR, got "${value}"`);
+  return value;
 }

@@ -1,12 +1,15 @@
 /** `tranche serve`: run the server until SIGTERM/SIGINT, then shut down gracefully. */
 import { Option, type Command } from 'commander';
 import { startTranche } from '../server.js';
-import { integer, origin } from './options.js';
+import { blobOption, databaseOption, integer, origin } from './options.js';
 
 export interface ServeFlags {
   host: string;
   port: number;
   dataDir: string;
+  database?: string;
+  blob?: string;
+  spoolDir?: string;
   publicUrl?: string;
   minChunkedSize?: number;
   partSize?: number;
@@ -15,6 +18,12 @@ export interface ServeFlags {
   userQuota?: number;
   janitorInterval?: number;
   logLevel: string;
+  rateLimit?: number;
+  partRateLimit?: number;
+  requestTimeout?: number;
+  headerTimeout?: number;
+  idleTimeout?: number;
+  keepAliveTimeout?: number;
 }
 
 export function serveCommand(program: Command): void {
@@ -24,6 +33,9 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--host <host>', 'interface to listen on').env('TRANCHE_HOST').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('TRANCHE_PORT').default(8080).argParser(integer(0)))
     .addOption(new Option('--data-dir <dir>', 'where the embedded stores keep data').env('TRANCHE_DATA_DIR').default('./data'))
+    .addOption(databaseOption())
+    .addOption(blobOption())
+    .addOption(new Option('--spool-dir <dir>', 'with --blob s3://…: local cache of received parts for hashing (default DATA_DIR/spool)').env('TRANCHE_SPOOL_DIR'))
     .addOption(new Option('--public-url <origin>', 'origin written into session_endpoints and upload_url').env('TRANCHE_PUBLIC_URL').argParser(origin))
     .addOption(new Option('--min-chunked-size <bytes>', 'smallest file a chunked session accepts (default 20000000)').env('TRANCHE_MIN_CHUNKED_SIZE').argParser(integer(1)))
     .addOption(new Option('--part-size <bytes>', 'fixed part size (default: 8 MiB doubling until ≤ 10000 parts)').env('TRANCHE_PART_SIZE').argParser(integer(1)))
@@ -32,6 +44,12 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--user-quota <bytes>', 'storage each user may use (default: unlimited)').env('TRANCHE_USER_QUOTA').argParser(integer(1)))
     .addOption(new Option('--janitor-interval <seconds>', 'how often expired and aborted sessions are released (default 60)').env('TRANCHE_JANITOR_INTERVAL').argParser(integer(1)))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|silent').env('TRANCHE_LOG_LEVEL').default('info'))
+    .addOption(new Option('--rate-limit <n>', 'requests per minute per token, part PUTs excepted; 0: unlimited (default 1000)').env('TRANCHE_RATE_LIMIT').argParser(integer(0)))
+    .addOption(new Option('--part-rate-limit <n>', 'part PUTs per minute per token; 0: unlimited (default 0)').env('TRANCHE_PART_RATE_LIMIT').argParser(integer(0)))
+    .addOption(new Option('--request-timeout <seconds>', 'time for a whole request, headers and body, to arrive (default 3600)').env('TRANCHE_REQUEST_TIMEOUT').argParser(integer(1)))
+    .addOption(new Option('--header-timeout <seconds>', 'time for the request headers to arrive (default 30)').env('TRANCHE_HEADER_TIMEOUT').argParser(integer(1)))
+    .addOption(new Option('--idle-timeout <seconds>', 'time a connection may go without a byte moving, mid-body included (default 120)').env('TRANCHE_IDLE_TIMEOUT').argParser(integer(1)))
+    .addOption(new Option('--keep-alive-timeout <seconds>', 'time an idle kept-alive connection stays open (default 65)').env('TRANCHE_KEEP_ALIVE_TIMEOUT').argParser(integer(1)))
     .action(async (flags: ServeFlags) => {
       await serve(flags);
     });
@@ -42,8 +60,17 @@ export async function serve(flags: ServeFlags): Promise<void> {
     host: flags.host,
     port: flags.port,
     dataDir: flags.dataDir,
+    database: flags.database,
+    blob: flags.blob,
+    spoolDir: flags.spoolDir,
     publicUrl: flags.publicUrl,
     logLevel: flags.logLevel,
+    rateLimit: flags.rateLimit,
+    partRateLimit: flags.partRateLimit,
+    requestTimeoutMs: seconds(flags.requestTimeout),
+    headersTimeoutMs: seconds(flags.headerTimeout),
+    idleTimeoutMs: seconds(flags.idleTimeout),
+    keepAliveTimeoutMs: seconds(flags.keepAliveTimeout),
     janitorIntervalMs: flags.janitorInterval === undefined ? undefined : flags.janitorInterval * 1000,
     policy: {
       minChunkedSize: flags.minChunkedSize,
@@ -57,8 +84,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
   console.log(`Tranche listening on ${server.url}`);
   console.log(`  API host:    ${base}/2.0       (e.g. GET ${base}/2.0/folders/0)`);
   console.log(`  Upload host: ${base}/api/2.0   (POST ${base}/api/2.0/files/upload_sessions)`);
-  console.log(`  Data:        ${flags.dataDir}`);
-  console.log(`  Get a token: npx tranche token create --user alice --data-dir ${flags.dataDir}`);
+  console.log(`  Metadata:    ${flags.database ? redact(flags.database) : `SQLite in ${flags.dataDir}`}`);
+  console.log(`  Blobs:       ${flags.blob ?? `files in ${flags.dataDir}`}`);
+  console.log(`  Get a token: npx tranche token create --user alice ${flags.database ? '--database …' : `--data-dir ${flags.dataDir}`}`);
   const stop = (signal: string): void => {
     console.log(`${signal}: finishing in-flight requests, then exiting`);
     server.close().then(
@@ -71,4 +99,14 @@ export async function serve(flags: ServeFlags): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** A database URL without its password, for printing. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+/** A flag in seconds as milliseconds. */
+function seconds(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value * 1000;
 }

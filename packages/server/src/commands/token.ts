@@ -1,7 +1,8 @@
 /** `tranche token create --user NAME`: creates the user if needed and prints a new token as the last line. */
 import { Option, type Command } from 'commander';
 import { issueToken } from '../domain/auth.js';
-import { openMetadataStore } from '../stores.js';
+import { openMetadataStore, type MetaOptions } from '../stores.js';
+import { databaseOption } from './options.js';
 
 export function tokenCommand(program: Command): void {
   const token = program.command('token').description('manage access tokens');
@@ -10,12 +11,13 @@ export function tokenCommand(program: Command): void {
     .description('create a user if needed and print a new bearer token (last line of stdout)')
     .requiredOption('--user <name>', 'user name')
     .addOption(new Option('--data-dir <dir>', 'data directory of the embedded stores').env('TRANCHE_DATA_DIR').default('./data'))
-    .action(async (flags: { user: string; dataDir: string }) => {
+    .addOption(databaseOption())
+    .action(async (flags: { user: string } & MetaOptions) => {
       console.log(await createToken(flags));
     });
 }
 
-export async function createToken(flags: { user: string; dataDir: string }): Promise<string> {
+export async function createToken(flags: { user: string } & MetaOptions): Promise<string> {
   const name = flags.user.trim();
   if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name)) throw new Error('user names are 1-64 characters of letters, digits and ._@-');
   const meta = await openMetadataStore(flags);

@@ -14,6 +14,10 @@ import type { WholeFileHasher } from './whole-file-hash.js';
 
 /** Commits answer 202 at most this many times in a row; after that a commit waits for the hash however long. */
 const MAX_PENDING_COMMITS = 3;
+/** How often a waiting commit looks at the hash progress that other instances may be making. */
+const HASH_POLL_MS = 20;
+/** A prefix that has not moved for this long is stalled: its next bytes are on no live instance. */
+const HASH_STALL_MS = 2_000;
 
 export interface CommitRequest {
   sessionId: string;
@@ -50,7 +54,7 @@ export class Commits {
     const attributes = parseAttributes(body.attributes);
     const parts = await this.checkParts(session, body.parts);
 
-    session = await this.hashed(session);
+    session = await this.hashed(session, parts);
     if (session.hashedBytes < session.fileSize) {
       await this.ctx.meta.setPendingCommits(session.id, session.pendingCommits + 1);
       const remaining = session.fileSize - session.hashedBytes;
@@ -61,10 +65,7 @@ export class Commits {
       throw new BoxError('digest_mismatch', `File digest was incorrect. Actual: ${hexToBase64(actual)} Expected: ${hexToBase64(digest)}`);
     }
     const target = await this.target(user, session, request, attributes, actual);
-    await this.ctx.blobs.completeUpload(
-      { key: session.blobKey, uploadId: session.blobUploadId },
-      parts.map((p) => ({ partNumber: p.offset / session.partSize + 1, etag: p.etag })),
-    );
+    await this.completeUpload(session, parts);
     const outcome = await this.ctx.meta.commitSession(session.id, target);
     if (!outcome.ok) {
       if (outcome.conflict.kind === 'session_not_active') throw new BoxError('not_found', 'Upload session not found');
@@ -105,18 +106,50 @@ export class Commits {
     return all;
   }
 
-  /** Lets the whole-file hash catch up: briefly, or without limit once the client has been told to wait often enough. */
-  private async hashed(session: SessionRecord): Promise<SessionRecord> {
-    if (session.hashedBytes === session.fileSize) return session;
-    const advancing = this.hasher.advance(session.id);
-    if (session.pendingCommits >= MAX_PENDING_COMMITS) {
-      await advancing;
-    } else {
+  /**
+   * Lets the whole-file hash catch up: briefly, or without limit once the client has been told to wait often
+   * enough. On a cluster the prefix may be advanced by the instances holding the next parts; if it stops moving
+   * (their holder died), the upload is completed and the rest is read back from the object.
+   */
+  private async hashed(session: SessionRecord, parts: PartRecord[]): Promise<SessionRecord> {
+    const started = Date.now();
+    const deadline = session.pendingCommits >= MAX_PENDING_COMMITS ? Infinity : started + this.ctx.policy.commitWaitMs;
+    let seen = session.hashedBytes;
+    let movedAt = started;
+    for (;;) {
+      if (session.hashedBytes === session.fileSize) return session;
+      const advancing = this.hasher.advance(session.id, true);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([advancing, new Promise((resolve) => (timer = setTimeout(resolve, this.ctx.policy.commitWaitMs)))]);
+      const waitMs = Math.min(deadline - Date.now(), HASH_POLL_MS);
+      await Promise.race([advancing, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))))]);
       clearTimeout(timer);
+      session = (await this.ctx.meta.getSession(session.id))!;
+      const now = Date.now();
+      if (session.hashedBytes === session.fileSize || now >= deadline) return session;
+      if (session.hashedBytes !== seen) {
+        seen = session.hashedBytes;
+        movedAt = now;
+        continue;
+      }
+      if (now - movedAt < HASH_STALL_MS) {
+        // Nothing to fold here: the next bytes are another instance's to fold. Look again shortly.
+        await new Promise((resolve) => setTimeout(resolve, HASH_POLL_MS));
+        continue;
+      }
+      if (session.uploadCompleted) return session;
+      await this.completeUpload(session, parts);
+      await this.ctx.meta.markUploadCompleted(session.id);
+      this.ctx.log.info({ sessionId: session.id, hashedBytes: session.hashedBytes }, 'whole-file hash stalled; reading the rest back from the completed upload');
+      session = (await this.ctx.meta.getSession(session.id))!;
+      movedAt = Date.now();
     }
-    return (await this.ctx.meta.getSession(session.id))!;
+  }
+
+  private completeUpload(session: SessionRecord, parts: PartRecord[]): Promise<void> {
+    return this.ctx.blobs.completeUpload(
+      { key: session.blobKey, uploadId: session.blobUploadId },
+      parts.map((p) => ({ partNumber: p.offset / session.partSize + 1, etag: p.etag })),
+    );
   }
 
   private async target(user: UserRecord, session: SessionRecord, request: CommitRequest, attributes: Attributes, sha1: string): Promise<NewFile | NewVersion> {

@@ -1,7 +1,7 @@
 /** Files (spec §5, §6.1, §6.2, §4.9): get, download, simple upload of a file or a version, preflight. */
 import { createHash, randomBytes } from 'node:crypto';
 import { BoxError, invalidParameter, ITEM_ID_PATTERN, resolveRange, type BoxFile, type Files, type UploadUrl } from '@tranche/protocol';
-import type { ByteSource } from '../store/blob-store.js';
+import { canPresign, type ByteSource } from '../store/blob-store.js';
 import type { FileRecord, UserRecord, VersionRecord } from '../store/metadata-store.js';
 import { parseTime } from './commit.js';
 import type { DomainContext } from './context.js';
@@ -11,12 +11,15 @@ import { assertCanStore, assertNameFree, conflictError, requireFolder } from './
 import { validateName } from './names.js';
 import { asObject } from './upload-sessions.js';
 
-export interface Download {
-  version: VersionRecord;
-  /** Inclusive byte range served, or undefined for the whole body. */
-  range?: { start: number; end: number };
-  body: ByteSource;
-}
+export type Download =
+  | {
+      version: VersionRecord;
+      /** Inclusive byte range served, or undefined for the whole body. */
+      range?: { start: number; end: number };
+      body: ByteSource;
+    }
+  /** The blob store serves the bytes itself (a presigned S3 URL): the client follows a 302 there, with its Range. */
+  | { version: VersionRecord; redirect: string };
 
 export interface SimpleUpload {
   /** The `attributes` form field, parsed. */
@@ -26,6 +29,9 @@ export interface SimpleUpload {
   contentSha1: string | undefined;
   ifMatch?: string;
 }
+
+/** Lifetime of a presigned download URL: long enough to start a large download, short enough not to be shared. */
+const PRESIGNED_URL_SECONDS = 300;
 
 export class FilesService {
   constructor(
@@ -51,6 +57,8 @@ export class FilesService {
       if (!other) throw new BoxError('not_found', 'File version not found');
       version = other;
     }
+    const { blobs } = this.ctx;
+    if (canPresign(blobs)) return { version, redirect: await blobs.presignGet(version.blobKey, PRESIGNED_URL_SECONDS, file.name) };
     const range = resolveRange(rangeHeader, version.size);
     if (range === 'unsatisfiable') {
       throw new BoxError('invalid_range', `The range cannot be satisfied for a file of ${version.size} bytes`, null, {

@@ -1,4 +1,5 @@
 /** The upload domain, wired from a context: every service the HTTP edge calls. */
+import { randomUUID } from 'node:crypto';
 import { Authenticator } from './auth.js';
 import { Commits } from './commit.js';
 import type { DomainContext } from './context.js';
@@ -6,9 +7,8 @@ import { FileViews } from './file-views.js';
 import { FilesService } from './files.js';
 import { Folders } from './folders.js';
 import { InlineRangeHasher, type RangeHasher } from './hashing/range-hasher.js';
-import { canReadUploads } from '../store/blob-store.js';
-import { InflightParts } from './inflight-parts.js';
 import { Janitor } from './janitor.js';
+import { PartClaims } from './part-claims.js';
 import { PartUploads } from './part-upload.js';
 import { UploadSessions } from './upload-sessions.js';
 import { WholeFileHasher } from './whole-file-hash.js';
@@ -22,21 +22,33 @@ export interface Domain {
   folders: Folders;
   files: FilesService;
   janitor: Janitor;
+  hasher: WholeFileHasher;
 }
 
-/** `ranges` does the whole-file hashing (a worker thread in the server); without one, stores that can read uploads back hash inline. */
-export function createDomain(ctx: DomainContext, ranges?: RangeHasher): Domain {
-  const hasher = new WholeFileHasher(ctx, ranges ?? (canReadUploads(ctx.blobs) ? new InlineRangeHasher(ctx.blobs) : undefined));
+export interface DomainOptions {
+  /** Does the whole-file hashing (a worker thread in the server); default: on this thread. */
+  ranges?: RangeHasher;
+  /** Other instances share the stores (PostgreSQL): parts are claimed in the database, not only in this process. */
+  clustered?: boolean;
+  /** This process's name in part claims (default: a random UUID). */
+  instanceId?: string;
+}
+
+export function createDomain(ctx: DomainContext, options: DomainOptions = {}): Domain {
+  const clustered = options.clustered ?? false;
+  const hasher = new WholeFileHasher(ctx, options.ranges ?? new InlineRangeHasher(ctx.blobs), clustered);
+  const claims = new PartClaims(ctx, { clustered, holder: options.instanceId ?? randomUUID() });
   const views = new FileViews(ctx);
   const sessions = new UploadSessions(ctx);
   return {
     ctx,
     auth: new Authenticator(ctx.meta),
     sessions,
-    parts: new PartUploads(ctx, new InflightParts(), hasher),
+    parts: new PartUploads(ctx, claims, hasher),
     commits: new Commits(ctx, hasher, views),
     folders: new Folders(ctx, views),
     files: new FilesService(ctx, views),
     janitor: new Janitor(ctx, sessions),
+    hasher,
   };
 }

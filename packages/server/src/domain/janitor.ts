@@ -1,4 +1,4 @@
-/** Releases the bytes of aborted and expired sessions, periodically. */
+/** Releases the bytes of aborted and expired sessions, periodically; one instance at a time across a cluster. */
 import type { DomainContext } from './context.js';
 import type { UploadSessions } from './upload-sessions.js';
 
@@ -30,6 +30,16 @@ export class Janitor {
   }
 
   private async pass(): Promise<number> {
+    try {
+      const outcome = await this.ctx.meta.exclusively('janitor', () => this.release());
+      return outcome.ran ? outcome.value : 0;
+    } catch (error) {
+      this.ctx.log.error({ err: error }, 'janitor pass failed');
+      return 0;
+    }
+  }
+
+  private async release(): Promise<number> {
     let released = 0;
     try {
       for (;;) {

@@ -9,7 +9,7 @@ import { BodyLengthError, type ByteSource } from '../store/blob-store.js';
 import type { PartRecord, SessionRecord, UserRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
 import { partIdFor } from './ids.js';
-import type { InflightParts } from './inflight-parts.js';
+import type { PartClaims } from './part-claims.js';
 import { sessionFor } from './session-access.js';
 import { partView } from './views.js';
 import type { WholeFileHasher } from './whole-file-hash.js';
@@ -28,7 +28,7 @@ export interface PartUploadRequest {
 export class PartUploads {
   constructor(
     private readonly ctx: DomainContext,
-    private readonly inflight: InflightParts,
+    private readonly claims: PartClaims,
     private readonly hasher: WholeFileHasher,
   ) {}
 
@@ -39,14 +39,14 @@ export class PartUploads {
   async upload(user: UserRecord, request: PartUploadRequest): Promise<UploadPart> {
     const session = await sessionFor(this.ctx, user, request.sessionId, 'upload');
     const { offset, size, sha1 } = checkHeaders(session, request);
-    const release = await this.inflight.acquire(session.id, offset);
+    const release = await this.claims.acquire(session.id, offset, request.signal);
     try {
       const stored = await this.ctx.meta.getPartAt(session.id, offset);
       if (stored) return sameOrOverlap(stored, size, sha1);
       const part = await this.write(session, offset, size, sha1, request);
       return partView(part);
     } finally {
-      release();
+      await release();
     }
   }
 
@@ -76,7 +76,7 @@ export class PartUploads {
         : new BoxError('not_found', 'Upload session not found');
     }
     if (!outcome.inserted) sameOrOverlap(outcome.part, size, actual);
-    void this.hasher.advance(session.id);
+    this.hasher.partStored(session.id, part.offset + part.size);
     return outcome.part;
   }
 }

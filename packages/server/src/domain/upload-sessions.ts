@@ -91,6 +91,7 @@ export class UploadSessions {
       pendingCommits: 0,
       committedFileId: null,
       purged: false,
+      uploadCompleted: false,
     };
     try {
       await ctx.meta.createSession(session);

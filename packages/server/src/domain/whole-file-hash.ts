@@ -2,36 +2,75 @@
  * The whole-file SHA-1, advanced over the contiguous prefix of stored parts as they arrive, so that a commit after
  * in-order uploads only compares a digest. Its state (hash-wasm's serialisable SHA-1) and the prefix length live in
  * the metadata store: they survive restarts and any instance can continue them.
+ *
+ * Each instance folds what it can read: on local disk every stored part; on S3 (which cannot read an upload back)
+ * the parts this instance received, from its spool. When the next part sits in another instance's spool, that
+ * instance folds it once the prefix reaches it, so instances holding later parts watch the prefix until it passes
+ * them. Should no instance hold the missing bytes any more, the commit completes the upload and the fold reads
+ * the object back.
  */
 import type { SessionRecord } from '../store/metadata-store.js';
+import type { BlobStore, UploadReader } from '../store/blob-store.js';
 import type { DomainContext } from './context.js';
-import { digestOfState, type RangeHasher } from './hashing/range-hasher.js';
+import { digestOfState, type HashSource, type RangeHasher } from './hashing/range-hasher.js';
 
 const PARTS_PER_QUERY = 64;
 /** Bytes folded between two saves of the state: a lost save only means re-hashing from the previous one. */
 const SAVE_EVERY = 256 * 1024 * 1024;
+/** How often sessions with parts waiting here for the prefix are looked at again. */
+const WATCH_INTERVAL_MS = 25;
+/** A prefix that has not moved for this long is left to the commit's fallback (read the object back). */
+const WATCH_GIVE_UP_MS = 5 * 60_000;
+
+interface Watch {
+  /** End of the furthest part stored through this instance. */
+  end: number;
+  hashedBytes: number;
+  movedAt: number;
+}
 
 export class WholeFileHasher {
-  private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
+  private readonly running = new Map<string, { again: boolean; fromObject: boolean; done: Promise<void> }>();
+  /** Sessions with parts stored through this instance beyond the hashed prefix. */
+  private readonly watched = new Map<string, Watch>();
+  private watchTimer: NodeJS.Timeout | undefined;
 
+  /** `clustered`: other instances store parts of the same sessions, so parts held here wait for the prefix. */
   constructor(
     private readonly ctx: DomainContext,
     private readonly ranges: RangeHasher | undefined,
+    private readonly clustered = false,
   ) {}
 
-  /** Folds every stored part contiguous with the hashed prefix; resolves when no more can be folded now. */
-  advance(sessionId: string): Promise<void> {
+  /** A part ending at `end` was stored through this instance: fold it now, or as soon as the prefix reaches it. */
+  partStored(sessionId: string, end: number): void {
+    if (this.clustered) {
+      const watch = this.watched.get(sessionId);
+      if (watch) watch.end = Math.max(watch.end, end);
+      else this.watched.set(sessionId, { end, hashedBytes: -1, movedAt: Date.now() });
+      this.watchTimer ??= setInterval(() => this.lookAgain(), WATCH_INTERVAL_MS);
+    }
+    void this.advance(sessionId);
+  }
+
+  /**
+   * Folds every stored part contiguous with the hashed prefix that this instance can read; resolves when no more
+   * can be folded now. Reading a completed upload's object back is left to commits (`fromObject`), so that
+   * instances watching the session do not all read it.
+   */
+  advance(sessionId: string, fromObject = false): Promise<void> {
     const current = this.running.get(sessionId);
     if (current) {
       current.again = true;
+      current.fromObject ||= fromObject;
       return current.done;
     }
-    const entry = { again: false, done: Promise.resolve() };
+    const entry = { again: false, fromObject, done: Promise.resolve() };
     entry.done = (async () => {
       try {
         do {
           entry.again = false;
-          await this.fold(sessionId);
+          await this.fold(sessionId, () => entry.fromObject);
         } while (entry.again);
       } catch (error) {
         this.ctx.log.error({ err: error, sessionId }, 'whole-file hash could not advance');
@@ -49,11 +88,27 @@ export class WholeFileHasher {
     return digestOfState(session.hashState);
   }
 
-  private async fold(sessionId: string): Promise<void> {
-    if (!this.ranges) return;
+  stop(): void {
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
+    this.watched.clear();
+  }
+
+  private lookAgain(): void {
+    if (this.watched.size === 0) {
+      clearInterval(this.watchTimer);
+      this.watchTimer = undefined;
+      return;
+    }
+    for (const sessionId of this.watched.keys()) {
+      if (!this.running.has(sessionId)) void this.advance(sessionId);
+    }
+  }
+
+  private async fold(sessionId: string, fromObject: () => boolean): Promise<void> {
     const { meta } = this.ctx;
     let session = await meta.getSession(sessionId);
-    while (session && session.state === 'active' && !session.purged && session.hashedBytes < session.fileSize) {
+    while (session && session.state === 'active' && !session.purged && session.hashedBytes < session.fileSize && this.ranges) {
       const from = session.hashedBytes;
       const parts = await meta.partsFrom(sessionId, from, PARTS_PER_QUERY);
       let end = from;
@@ -61,12 +116,40 @@ export class WholeFileHasher {
         if (part.offset !== end || end - from >= SAVE_EVERY) break;
         end = part.offset + part.size;
       }
-      if (end === from) return;
-      const state = await this.ranges.fold({ key: session.blobKey, uploadId: session.blobUploadId }, session.hashState, from, end);
+      const source = sourceOf(session);
+      if (source.kind === 'object' && !fromObject()) break;
+      if (source.kind === 'upload' && end > from) end = await readerOf(this.ctx.blobs)?.readableExtent(source.target, from, end) ?? from;
+      if (end === from) break;
+      const state = await this.ranges.fold(source, session.hashState, from, end);
       if (!(await meta.advanceHash(sessionId, from, end, state))) {
         this.ctx.log.info({ sessionId }, 'whole-file hash advanced elsewhere; reloading');
       }
       session = await meta.getSession(sessionId);
     }
+    await this.settle(sessionId, session);
   }
+
+  /** Stops watching a session the prefix has passed (or that ended), and lets a spool drop what was hashed. */
+  private async settle(sessionId: string, session: SessionRecord | undefined): Promise<void> {
+    const watch = this.watched.get(sessionId);
+    const over = !session || session.state !== 'active' || session.purged;
+    if (watch) {
+      const now = Date.now();
+      if (!over && session.hashedBytes !== watch.hashedBytes) Object.assign(watch, { hashedBytes: session.hashedBytes, movedAt: now });
+      if (over || session.uploadCompleted || session.hashedBytes >= watch.end || now - watch.movedAt > WATCH_GIVE_UP_MS) this.watched.delete(sessionId);
+    }
+    const reader = readerOf(this.ctx.blobs);
+    if (session && reader?.discardBelow) {
+      const target = { key: session.blobKey, uploadId: session.blobUploadId };
+      await reader.discardBelow(target, over ? Number.MAX_SAFE_INTEGER : session.hashedBytes);
+    }
+  }
+}
+
+function sourceOf(session: SessionRecord): HashSource {
+  return session.uploadCompleted ? { kind: 'object', key: session.blobKey } : { kind: 'upload', target: { key: session.blobKey, uploadId: session.blobUploadId } };
+}
+
+function readerOf(blobs: BlobStore): (BlobStore & UploadReader) | undefined {
+  return typeof (blobs as Partial<UploadReader>).readableExtent === 'function' ? (blobs as BlobStore & UploadReader) : undefined;
 }

@@ -21,6 +21,8 @@ export interface PartPlacement {
 }
 
 export interface BlobStore {
+  /** Smallest size the store accepts for a part other than the last (S3: 5 MiB); undefined when any size goes. */
+  readonly minPartSize?: number;
   /** Prepares an upload of `size` bytes; returns the handle to store with the session. */
   createUpload(key: string, size: number, signal?: AbortSignal): Promise<UploadTarget>;
   /**
@@ -45,7 +47,25 @@ export interface BlobStore {
  * server advance the whole-file SHA-1 in the background as parts arrive out of order.
  */
 export interface UploadReader {
+  /** Bytes [start, end] (inclusive) of the upload; throws when some of them cannot be read here. */
   readUpload(target: UploadTarget, start: number, end: number, signal?: AbortSignal): Promise<ByteSource>;
+  /**
+   * How far, from `start`, the bytes of the upload can be read here, up to `end` (exclusive): returns e with
+   * start <= e <= end such that [start, e) is readable. A local file answers `end`; a spool of the parts this
+   * instance received answers up to the first part it does not hold.
+   */
+  readableExtent(target: UploadTarget, start: number, end: number): Promise<number>;
+  /** Bytes below `offset` will not be read back again (a spool may drop them). */
+  discardBelow?(target: UploadTarget, offset: number): Promise<void>;
+}
+
+/** Optional capability: a time-limited URL from which a client can GET the object (ranges allowed). */
+export interface PresignedReader {
+  presignGet(key: string, expiresInSeconds: number, filename?: string): Promise<string>;
+}
+
+export function canPresign(store: BlobStore): store is BlobStore & PresignedReader {
+  return typeof (store as Partial<PresignedReader>).presignGet === 'function';
 }
 
 export function canReadUploads(store: BlobStore): store is BlobStore & UploadReader {

@@ -1,11 +1,10 @@
 /** A RangeHasher that runs on a worker thread, so hashing uses the second core instead of the event loop. */
 import { Worker } from 'node:worker_threads';
-import type { UploadTarget } from '../../store/blob-store.js';
-import type { RangeHasher } from './range-hasher.js';
+import type { HashSource, RangeHasher } from './range-hasher.js';
 
 export interface FoldRequest {
   id: number;
-  target: UploadTarget;
+  source: HashSource;
   state: Uint8Array | null;
   start: number;
   end: number;
@@ -31,11 +30,11 @@ export class WorkerRangeHasher implements RangeHasher {
     worker.unref();
   }
 
-  fold(target: UploadTarget, state: Uint8Array | null, start: number, end: number): Promise<Uint8Array> {
+  fold(source: HashSource, state: Uint8Array | null, start: number, end: number): Promise<Uint8Array> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, target, state, start, end } satisfies FoldRequest);
+      this.worker.postMessage({ id, source, state, start, end } satisfies FoldRequest);
     });
   }
 

@@ -36,6 +36,7 @@ export async function fileRoutes(app: FastifyInstance, { domain }: { domain: Dom
 
   app.get<FileParams & { Querystring: { version?: string } }>('/files/:id/content', async (request, reply) => {
     const download = await files.download(userOf(request), request.params.id, request.query, header(request, 'range'));
+    if ('redirect' in download) return reply.code(302).header('location', download.redirect).send();
     const { version, range } = download;
     reply.header('content-type', 'application/octet-stream').header('accept-ranges', 'bytes').header('etag', `"${version.sha1}"`);
     if (range) {

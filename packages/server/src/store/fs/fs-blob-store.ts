@@ -69,6 +69,10 @@ export class FsBlobStore implements BlobStore, UploadReader {
     return createReadStream(this.pathOf(target.key), { start, end, highWaterMark: WRITE_BATCH });
   }
 
+  async readableExtent(_target: UploadTarget, _start: number, end: number): Promise<number> {
+    return end;
+  }
+
   async put(key: string, body: ByteSource, signal?: AbortSignal): Promise<{ size: number }> {
     const file = this.pathOf(key);
     const temp = path.join(this.root, 'tmp', `${path.basename(file)}-${process.pid}-${Date.now()}`);
