@@ -21,6 +21,8 @@ const scratchDir = ownScratch ? await mkdtemp(path.join(os.tmpdir(), 'tranche-be
 await mkdir(scratchDir, { recursive: true });
 const ctx = createContext(config, scratchDir);
 const machine = describeMachine(scratchDir);
+const loadAverage = () => os.loadavg().map((load) => load.toFixed(2)).join(', ');
+const loadAtStart = loadAverage();
 const startedAt = new Date();
 const rows = [];
 const notes = [];
@@ -48,6 +50,7 @@ try {
 
 notes.push(...ctx.notes);
 const durationMs = Date.now() - startedAt.getTime();
+machine['load average (1, 5, 15 min)'] = `${loadAtStart} at start, ${loadAverage()} at the end (2 cores: above 2 means other work was queued)`;
 process.stdout.write('\n');
 printTable(rows);
 for (const note of notes) process.stdout.write(`NOTE: ${note}\n`);

@@ -11,9 +11,10 @@ const PLACEHOLDER = '_Not written yet: read the figures above and the profiles, 
 const formatValue = (value) => (typeof value === 'number' ? String(value) : value ?? '');
 
 export function printTable(rows, out = process.stdout) {
-  const cells = rows.map((r) => [r.scenario, r.figure, `${formatValue(r.value)} ${r.unit}`.trim(), r.met === undefined ? '' : r.met ? 'met' : 'NOT MET']);
+  const header = ['scenario', 'figure', 'value', 'target'];
+  const cells = [header, ...rows.map((r) => [r.scenario, r.figure, `${formatValue(r.value)} ${r.unit}`.trim(), r.met === undefined ? '' : r.met ? 'met' : 'NOT MET'])];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...cells.map((c) => c[i].length), 0));
-  for (const c of cells) out.write(`${c.map((cell, i) => (i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ')}\n`);
+  for (const c of cells) out.write(`${c.map((cell, i) => (i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd()}\n`);
 }
 
 const escape = (text) => String(text ?? '').replaceAll('|', '\\|');

@@ -7,6 +7,13 @@ import { CLI_BIN } from './paths.mjs';
 
 const execFileP = promisify(execFile);
 
+let serveHelp;
+/** Whether this build's `tranche serve` knows `flag` (flags come and go while the server evolves). */
+export async function serveSupports(flag) {
+  serveHelp ??= execFileP(process.execPath, [CLI_BIN, 'serve', '--help']).then(({ stdout }) => stdout);
+  return (await serveHelp).includes(`${flag} `);
+}
+
 /**
  * `serveArgs`: extra `tranche serve` flags (e.g. ['--part-size', '67108864']); `nodeArgs`: flags for node itself
  * (e.g. --cpu-prof). The server logs at its default level; its output is drained, not shown.

@@ -33,15 +33,16 @@ export default {
     const file = await ctx.randomFile(largest);
     const rows = [];
     const medians = new Map();
-    for (const size of sizes) {
+    for (const [index, size] of sizes.entries()) {
+      const wanted = ctx.sizes.commitRuns[index];
       // Each size gets its own server and data dir, removed afterwards; the runs of one size all stay on disk.
       const free = await freeBytes(ctx.scratchDir);
-      const runs = Math.min(ctx.sizes.commitRuns, Math.floor((free - MARGIN) / size));
+      const runs = Math.min(wanted, Math.floor((free - MARGIN) / size));
       if (runs < 1) {
         ctx.note(`commit: ${formatSize(size)} SKIPPED, only ${formatSize(free)} free on the scratch file system`);
         continue;
       }
-      if (runs < ctx.sizes.commitRuns) ctx.note(`commit: ${formatSize(size)} measured ${runs} time(s) instead of ${ctx.sizes.commitRuns}, for lack of disk space`);
+      if (runs < wanted) ctx.note(`commit: ${formatSize(size)} measured ${runs} time(s) instead of ${wanted}, for lack of disk space`);
       const dataDir = await ctx.freshDir(`commit-${size}`);
       const server = await startTranche({ dataDir });
       try {
@@ -76,7 +77,7 @@ export default {
         }),
       );
     }
-    ctx.setting('commit', `bench uploader: parts of the server's size, 4 in parallel, read in order with the whole-file SHA-1 computed while reading; commit timed alone; ${ctx.sizes.commitRuns} run(s) per size, median`);
+    ctx.setting('commit', `bench uploader: parts of the server's size, 4 in parallel, read in order with the whole-file SHA-1 computed while reading; commit timed alone; ${sizes.map((size, i) => `${formatSize(size)} ×${ctx.sizes.commitRuns[i]}`).join(', ')} runs, median`);
     return rows;
   },
 };
