@@ -12,6 +12,7 @@ import { Api, assertError, assertStatus, randomBytesSeeded, sha1Hex, shaDigest, 
 import { createThrowawayDatabase } from './helpers/postgres.js';
 import { startS3 } from './helpers/s3.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import pg from 'pg';
 
 const MiB = 1024 * 1024;
 const PART = 8 * MiB;
@@ -135,6 +136,9 @@ describe('cluster: three instances over PostgreSQL + S3, no stickiness', () => {
       assertStatus(res, 200);
       parts.push(res.body.part);
     }
+    // The whole-file hash followed the in-order parts across instances: it is complete without any commit asking.
+    const hashed = await hashedBytesWithin(db.url, session.id, data.length, 5_000);
+    assert.equal(hashed, data.length, 'the hashed prefix reached the end of the file before the commit');
     const commitPath = new URL(session.session_endpoints.commit).pathname;
     const answers = await Promise.all(servers.map((s) => new Api(s.origin, token).post(commitPath, { parts }, { headers: { Digest: shaDigest(data) } })));
     for (const res of answers) assertStatus(res, 201);
@@ -175,3 +179,20 @@ describe('cluster: the janitor runs once across instances', () => {
     }
   });
 });
+
+/** Polls the session's hashed prefix in the database until it reaches `size` or time runs out; returns the last value. */
+async function hashedBytesWithin(url: string, sessionId: string, size: number, ms: number): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const { rows } = await client.query('select hashed_bytes from sessions where id = $1', [sessionId]);
+      const hashed = Number(rows[0]?.hashed_bytes ?? 0);
+      if (hashed === size || Date.now() > deadline) return hashed;
+      await sleep(50);
+    }
+  } finally {
+    await client.end();
+  }
+}
