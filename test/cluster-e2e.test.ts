@@ -196,3 +196,30 @@ async function hashedBytesWithin(url: string, sessionId: string, size: number, m
     await client.end();
   }
 }
+
+describe('S3 with presign=SECONDS: downloads redirect to the object store', () => {
+  test('GET content → 302 to a presigned URL that serves the bytes, ranges included, without the token', async () => {
+    const [db, s3] = await Promise.all([createThrowawayDatabase(), startS3()]);
+    const server = await startServer({ args: ['--database', db.url, '--blob', `${s3.blobUrl}&presign=60`], env: s3.env });
+    try {
+      const api = new Api(server.origin, await server.token('presign'));
+      const data = randomBytesSeeded(3 * PART + 99, 43);
+      const { file } = await api.chunkedUpload(uniqueName('presigned'), data);
+      const first = await api.get(`/2.0/files/${file.id}/content`);
+      assertStatus(first, 302);
+      const location = first.headers.get('location')!;
+      assert.ok(location.startsWith(s3.endpoint), `${location} points at the object store`);
+      assert.match(location, /X-Amz-Signature=/);
+      const whole = await fetch(location);
+      assert.equal(whole.status, 200);
+      assert.equal(sha1Hex(Buffer.from(await whole.arrayBuffer())), sha1Hex(data));
+      const ranged = await fetch(location, { headers: { Range: `bytes=${PART - 5}-${PART + 4}` } });
+      assert.equal(ranged.status, 206);
+      assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), data.subarray(PART - 5, PART + 5));
+    } finally {
+      await server.dispose();
+      await s3.stop();
+      await db.drop();
+    }
+  });
+});

@@ -30,9 +30,6 @@ export interface SimpleUpload {
   ifMatch?: string;
 }
 
-/** Lifetime of a presigned download URL: long enough to start a large download, short enough not to be shared. */
-const PRESIGNED_URL_SECONDS = 300;
-
 export class FilesService {
   constructor(
     private readonly ctx: DomainContext,
@@ -58,7 +55,7 @@ export class FilesService {
       version = other;
     }
     const { blobs } = this.ctx;
-    if (canPresign(blobs)) return { version, redirect: await blobs.presignGet(version.blobKey, PRESIGNED_URL_SECONDS, file.name) };
+    if (canPresign(blobs)) return { version, redirect: await blobs.presignGet(version.blobKey, blobs.presignSeconds, file.name) };
     const range = resolveRange(rangeHeader, version.size);
     if (range === 'unsatisfiable') {
       throw new BoxError('invalid_range', `The range cannot be satisfied for a file of ${version.size} bytes`, null, {

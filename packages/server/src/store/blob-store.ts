@@ -61,6 +61,8 @@ export interface UploadReader {
 
 /** Optional capability: a time-limited URL from which a client can GET the object (ranges allowed). */
 export interface PresignedReader {
+  /** How long the URLs handed to clients live, as configured. */
+  readonly presignSeconds: number;
   presignGet(key: string, expiresInSeconds: number, filename?: string): Promise<string>;
 }
 
