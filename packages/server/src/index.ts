@@ -5,6 +5,7 @@ export type * from './store/metadata-store.js';
 export { canReadUploads, BodyLengthError, StorageFullError, type BlobStore, type UploadReader, type ByteSource, type UploadTarget } from './store/blob-store.js';
 export { FsBlobStore } from './store/fs/fs-blob-store.js';
 export { openSqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
+export { openPostgresMetadataStore, type PostgresOptions } from './store/postgres/postgres-metadata-store.js';
 export { canPresign, type PresignedReader } from './store/blob-store.js';
 export { openS3BlobStore, S3BlobStore, PresigningS3BlobStore, S3_MIN_PART_SIZE } from './store/s3/s3-blob-store.js';
 export { parseS3Location, S3LocationError, MAX_PRESIGN_SECONDS, type S3Location } from './store/s3/s3-location.js';
