@@ -22,8 +22,10 @@ export const postgresTraits: DialectTraits = {
 export interface PostgresOptions {
   /** postgres://USER:PASSWORD@HOST:PORT/DATABASE[?…] */
   connectionString: string;
-  /** Pool size (default 10). */
+  /** Pool size (default 10, at least 2: a running `exclusively` task keeps one connection for its lock). */
   maxConnections?: number;
+  /** How long to wait for a connection, new or from the busy pool, before the query fails (default 30 s). */
+  connectTimeoutMs?: number;
 }
 
 const INT8_OID = 20;
@@ -36,9 +38,12 @@ function parseInt8(text: string): number {
 }
 
 export async function openPostgresMetadataStore(options: PostgresOptions): Promise<SqlMetadataStore> {
+  const max = options.maxConnections ?? 10;
+  if (!Number.isInteger(max) || max < 2) throw new RangeError(`maxConnections must be an integer of at least 2, not ${max}`);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.maxConnections ?? 10,
+    max,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 30_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
