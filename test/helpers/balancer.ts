@@ -41,6 +41,8 @@ export async function startBalancer(seed = 7): Promise<Balancer> {
     req.on('aborted', () => upstream.destroy());
     req.pipe(upstream);
   });
+  // Like nginx's keepalive_timeout: idle client connections outlive the pauses of a test.
+  server.keepAliveTimeout = 75_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   balancer.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   balancer.close = async () => {

@@ -58,16 +58,13 @@ export class PartUploads {
       receipt = await this.ctx.blobs.writePart(
         { key: session.blobKey, uploadId: session.blobUploadId },
         { partNumber: index + 1, offset, size },
-        hashing(request.body, hash),
+        verified(request.body, hash, size, expectedSha1),
         request.signal,
       );
     } catch (error) {
       throw bodyError(error, size);
     }
-    const actual = hash.digest('hex');
-    if (actual !== expectedSha1) {
-      throw new BoxError('digest_mismatch', `Part digest was incorrect. Actual: ${hexToBase64(actual)} Expected: ${hexToBase64(expectedSha1)}`);
-    }
+    const actual = expectedSha1;
     const part: PartRecord = { sessionId: session.id, partId: partIdFor(session.id, index), offset, size, sha1: actual, etag: receipt.etag };
     const outcome = await this.ctx.meta.insertPart(part);
     if ('sessionState' in outcome) {
@@ -113,10 +110,21 @@ function sameOrOverlap(stored: PartRecord, size: number, sha1: string): UploadPa
   });
 }
 
-async function* hashing(body: ByteSource, hash: ReturnType<typeof createHash>): AsyncGenerator<Uint8Array> {
+/**
+ * The body, hashed as it passes; throws digest_mismatch once it ended, at the right length, with the wrong SHA-1. Stores hold a part's
+ * last bytes back until their source ends (S3: the request never completes), so a wrong part is never kept.
+ */
+async function* verified(body: ByteSource, hash: ReturnType<typeof createHash>, size: number, expectedSha1: string): AsyncGenerator<Uint8Array> {
+  let received = 0;
   for await (const chunk of body) {
     hash.update(chunk);
+    received += chunk.byteLength;
     yield chunk;
+  }
+  if (received !== size) return; // the store reports the length mismatch
+  const actual = hash.digest('hex');
+  if (actual !== expectedSha1) {
+    throw new BoxError('digest_mismatch', `Part digest was incorrect. Actual: ${hexToBase64(actual)} Expected: ${hexToBase64(expectedSha1)}`);
   }
 }
 
