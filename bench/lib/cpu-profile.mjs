@@ -7,10 +7,11 @@ import { readFile } from 'node:fs/promises';
 
 /**
  * Native bindings show with no URL; these names say what they do (see node's src/*.cc). Socket writes:
- * stream_wrap's writev/writeBuffer/...; file system: fs bindings and FileHandle methods.
+ * stream_wrap's writev/writeBuffer/...; file system: fs bindings (FileHandle.writev is fs `writeBuffers`).
+ * `writeBuffer` exists in both; it is counted as a socket write because Tranche writes files with writev.
  */
-const SOCKET_BINDINGS = new Set(['writev', 'writeBuffer', 'writeBuffers', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'readStart', 'readStop', 'shutdown']);
-const FS_BINDINGS = new Set(['open', 'openFileHandle', 'read', 'readBuffers', 'write', 'writeString', 'fsync', 'fdatasync', 'close', 'fstat', 'stat', 'lstat', 'ftruncate', 'rename', 'unlink', 'mkdir', 'readdir', 'internalModuleStat']);
+const SOCKET_BINDINGS = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'readStart', 'readStop', 'shutdown']);
+const FS_BINDINGS = new Set(['open', 'openFileHandle', 'read', 'readBuffers', 'write', 'writeBuffers', 'writeString', 'fsync', 'fdatasync', 'close', 'fstat', 'stat', 'lstat', 'ftruncate', 'rename', 'unlink', 'mkdir', 'readdir', 'internalModuleStat']);
 
 /** Categories, first match wins: [name, test(callFrame)]. */
 const CATEGORIES = [
@@ -45,10 +46,20 @@ function shortUrl(url) {
   return url.replace(/^file:\/\//, '');
 }
 
-/** { totalMs, busyMs, functions: [{ name, where, category, ms }], categories: [{ category, ms }] } */
+/** { totalMs, busyMs, functions: [{ name, where, caller, category, ms }], categories: [{ category, ms }] } */
 export async function summariseProfile(file) {
   const profile = JSON.parse(await readFile(file, 'utf8'));
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  // The nearest Tranche frame above a node: says which of Tranche's calls a library or binding ran for.
+  const trancheCaller = (id) => {
+    for (let current = parents.get(id); current !== undefined; current = parents.get(current)) {
+      const frame = nodes.get(current).callFrame;
+      if (frame.url.includes('/packages/')) return `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+    }
+    return '';
+  };
   const selfMicros = new Map();
   profile.samples.forEach((id, i) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const byFunction = new Map();
@@ -56,9 +67,10 @@ export async function summariseProfile(file) {
   for (const [id, micros] of selfMicros) {
     const frame = nodes.get(id).callFrame;
     const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
-    const key = `${frame.functionName || '(anonymous)'} ${where}`;
+    const caller = frame.url.includes('/packages/') ? '' : trancheCaller(id);
+    const key = `${frame.functionName || '(anonymous)'} ${where} ${caller}`;
     const category = categoryOf(frame);
-    const entry = byFunction.get(key) ?? { name: frame.functionName || '(anonymous)', where, category, ms: 0 };
+    const entry = byFunction.get(key) ?? { name: frame.functionName || '(anonymous)', where, caller, category, ms: 0 };
     entry.ms += micros / 1000;
     byFunction.set(key, entry);
     byCategory.set(category, (byCategory.get(category) ?? 0) + micros / 1000);

@@ -19,6 +19,7 @@ function threadLabel(file) {
   return threadId === 0 ? 'main thread' : `worker thread ${threadId}`;
 }
 
+const cell = (text) => (text ? `\`${text.replaceAll('|', '\\|')}\`` : '');
 const pct = (part, whole) => `${round((100 * part) / whole)}%`;
 
 function renderProfile(label, summary) {
@@ -28,7 +29,7 @@ function renderProfile(label, summary) {
   const functions = summary.functions
     .filter((f) => f.name !== '(idle)')
     .slice(0, TOP_FUNCTIONS)
-    .map((f) => `| ${f.name.replaceAll('|', '\\|')} | ${f.where.replaceAll('|', '\\|')} | ${f.category} | ${round(f.ms)} | ${pct(f.ms, summary.busyMs)} |`);
+    .map((f) => `| ${cell(f.name)} | ${cell(f.where)} | ${cell(f.caller)} | ${f.category} | ${round(f.ms)} | ${pct(f.ms, summary.busyMs)} |`);
   return [
     `**${label}**: ${round(summary.totalMs)} ms profiled, ${round(summary.busyMs)} ms busy (not idle).`,
     '',
@@ -36,8 +37,8 @@ function renderProfile(label, summary) {
     '| --- | --- | --- |',
     ...categories,
     '',
-    '| top functions by self time | where | category | ms | % of busy |',
-    '| --- | --- | --- | --- | --- |',
+    '| top functions by self time | where | for Tranche\'s call | category | ms | % of busy |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...functions,
     '',
   ].join('\n');
