@@ -72,6 +72,12 @@ export interface SessionRecord {
   committedFileId: string | null;
   /** The blob was released (abort or expiry) by the janitor or the abort itself. */
   purged: boolean;
+  /**
+   * The blob store's upload was completed (its bytes are readable as the object `blobKey`) before the commit
+   * transaction; set when the whole-file hash must be finished by reading the object back (stores that cannot
+   * read an incomplete upload, such as S3, once no instance holds the missing bytes locally).
+   */
+  uploadCompleted: boolean;
 }
 
 export interface PartRecord {
@@ -180,4 +186,21 @@ export interface MetadataStore {
   markPurged(sessionId: string): Promise<void>;
   /** Bytes reserved by active, unexpired sessions of a user (for the quota). */
   reservedBySessions(ownerId: string, now: Date): Promise<number>;
+  /** Sets `uploadCompleted` (idempotent). */
+  markUploadCompleted(sessionId: string): Promise<void>;
+
+  // coordination between instances sharing the store
+  /**
+   * Claims the right to write the part at (sessionId, offset) until `until`: true when the claim was free, had
+   * expired (`until` of the previous holder < now) or was already `holder`'s (then its expiry is extended: this
+   * is also how a holder renews). False while another holder's claim is live.
+   */
+  claimPart(sessionId: string, offset: number, holder: string, now: Date, until: Date): Promise<boolean>;
+  /** Drops the claim if `holder` still has it; a no-op otherwise. */
+  releasePart(sessionId: string, offset: number, holder: string): Promise<void>;
+  /**
+   * Runs `task` unless another process sharing the store is running a task of the same name; the exclusion is
+   * released when the task settles or the process dies. Returns whether it ran.
+   */
+  exclusively<T>(name: string, task: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
 }
