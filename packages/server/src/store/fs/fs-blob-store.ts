@@ -7,6 +7,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore, ByteSource, PartPlacement, UploadReader, UploadTarget } from '../blob-store.js';
 import { BodyLengthError, StorageFullError } from '../blob-store.js';
+import { GroupSync } from './group-sync.js';
 
 const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 /** Socket chunks are gathered into writes of about this size: fewer syscalls, bounded memory. */
@@ -18,6 +19,8 @@ export interface FsBlobStoreOptions {
 }
 
 export class FsBlobStore implements BlobStore, UploadReader {
+  private readonly syncs = new GroupSync();
+
   private constructor(private readonly root: string) {}
 
   static async open(options: FsBlobStoreOptions): Promise<FsBlobStore> {
@@ -47,10 +50,11 @@ export class FsBlobStore implements BlobStore, UploadReader {
   }
 
   async writePart(target: UploadTarget, placement: PartPlacement, body: ByteSource, signal?: AbortSignal): Promise<{ etag: null }> {
-    const handle = await open(this.pathOf(target.key), 'r+');
+    const file = this.pathOf(target.key);
+    const handle = await open(file, 'r+');
     try {
       await withFullCheck(() => writeAt(handle, placement.offset, placement.size, body, signal));
-      await withFullCheck(() => handle.datasync());
+      await withFullCheck(() => this.syncs.sync(file, handle));
     } finally {
       await handle.close();
     }
