@@ -4,6 +4,7 @@ export { resolvePolicy, DEFAULT_POLICY, type UploadPolicy } from './domain/optio
 export type * from './store/metadata-store.js';
 export { canReadUploads, BodyLengthError, StorageFullError, type BlobStore, type UploadReader, type ByteSource, type UploadTarget } from './store/blob-store.js';
 export { FsBlobStore } from './store/fs/fs-blob-store.js';
+export { GroupSync } from './store/fs/group-sync.js';
 export { openSqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
 export { openPostgresMetadataStore, type PostgresOptions } from './store/postgres/postgres-metadata-store.js';
 export { canPresign, type PresignedReader } from './store/blob-store.js';
