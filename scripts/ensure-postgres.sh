@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the PostgreSQL the tests use available (run as root, before the tests; safe to run again):
 # a server answering on 127.0.0.1:5432 (starting the installed cluster when nothing answers) and a role
-# tranche/tranche with LOGIN CREATEDB, which the tests use to create and drop throwaway databases.
+# tranche/tranche with LOGIN CREATEDB, which the tests use to create and drop throwaway databases; also drops
+# throwaway databases that killed test runs left behind.
 set -euo pipefail
 
 HOST=127.0.0.1
@@ -33,6 +34,16 @@ BEGIN
 END
 $$;
 SQL
+
+# Throwaway test databases are named tranche_test_<pid>_<random>; drop those whose test process is gone
+# (a run killed before it could clean up).
+while read -r database; do
+  pid=${database#tranche_test_}
+  pid=${pid%%_*}
+  kill -0 "$pid" 2>/dev/null && continue
+  runuser -u postgres -- psql -p "$PORT" -d postgres -qAtc "drop database if exists \"$database\" with (force)" >/dev/null ||
+    echo "ensure-postgres: could not drop stale test database $database" >&2
+done < <(runuser -u postgres -- psql -p "$PORT" -d postgres -qAtc "select datname from pg_database where datname ~ '^tranche_test_[0-9]+_[0-9a-f]+$'")
 
 PGPASSWORD=tranche psql -h "$HOST" -p "$PORT" -U tranche -d postgres -qAtc 'select 1' >/dev/null 2>&1 ||
   fail "role tranche exists but cannot log in with a password over TCP on $HOST:$PORT (check pg_hba.conf)"
