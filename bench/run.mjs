@@ -8,19 +8,23 @@ import path from 'node:path';
 import { SCENARIO_ORDER, loadConfig } from './lib/config.mjs';
 import { createContext } from './lib/context.mjs';
 import { describeMachine } from './lib/machine.mjs';
-import { CLI_BIN, RESULTS_FILE } from './lib/paths.mjs';
+import { snapshotBuild } from './lib/build-snapshot.mjs';
+import { REPO_CLI_BIN, RESULTS_FILE, useCli } from './lib/paths.mjs';
 import { printTable, writeResults } from './lib/report.mjs';
 
 const config = loadConfig();
-await access(CLI_BIN).catch(() => {
-  throw new Error(`${CLI_BIN} is missing: run \`npm run build\` at the repository root first`);
+await access(REPO_CLI_BIN).catch(() => {
+  throw new Error(`${REPO_CLI_BIN} is missing: run \`npm run build\` at the repository root first`);
 });
 
 const ownScratch = !config.scratchDir;
 const scratchDir = ownScratch ? await mkdtemp(path.join(os.tmpdir(), 'tranche-bench-')) : path.resolve(config.scratchDir);
 await mkdir(scratchDir, { recursive: true });
 const ctx = createContext(config, scratchDir);
+const build = await snapshotBuild(scratchDir);
+useCli(build.cliBin);
 const machine = describeMachine(scratchDir);
+machine['Tranche build'] = build.describe;
 const loadAverage = () => os.loadavg().map((load) => load.toFixed(2)).join(', ');
 const loadAtStart = loadAverage();
 const startedAt = new Date();

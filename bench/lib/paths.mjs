@@ -4,6 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const REPO_ROOT = path.dirname(BENCH_DIR);
-export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/bin.js');
+/** The repository's built CLI; the bench runs a copy of the build (see build-snapshot.mjs and useCli). */
+export const REPO_CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/bin.js');
+/** The CLI every Tranche process is started from (a live binding: importers see useCli's change). */
+export let CLI_BIN = REPO_CLI_BIN;
+export function useCli(file) {
+  CLI_BIN = file;
+}
 export const PROCS_DIR = path.join(BENCH_DIR, 'procs');
 export const RESULTS_FILE = path.join(BENCH_DIR, 'RESULTS.md');
