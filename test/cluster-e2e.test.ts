@@ -149,6 +149,16 @@ describe('cluster: three instances over PostgreSQL + S3, no stickiness', () => {
     const down = await api.download([...ids][0]);
     assert.equal(sha1Hex(down.raw), sha1Hex(data));
   });
+  test('text PostgreSQL cannot store (NUL) is refused with 400, at commit and in a simple upload', async () => {
+    const data = randomBytesSeeded(3 * PART, 44);
+    const { session, parts } = await api.uploadParts(uniqueName('nul'), data);
+    const refused = await api.commit(session.session_endpoints.commit, parts, data, { attributes: { description: 'a\u0000b' } });
+    assertError(refused, 400, 'bad_request');
+    const committed = await api.commit(session.session_endpoints.commit, parts, data, { attributes: { description: 'ab' } });
+    assertStatus(committed, 201);
+    const simple = await api.simpleUpload({ name: uniqueName('nul-simple'), parent: { id: '0' }, description: 'x\u0000' }, 'hello');
+    assertError(simple, 400, 'bad_request');
+  });
 });
 
 describe('cluster: the janitor runs once across instances', () => {

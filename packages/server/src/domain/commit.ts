@@ -5,9 +5,10 @@
 import { BoxError, hexToBase64, invalidParameter, parseShaDigest, type CommitPart, type Files } from '@tranche/protocol';
 import type { FileRecord, NewFile, NewVersion, PartRecord, SessionRecord, UserRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
+import { crashPoint } from './crash-points.js';
 import type { FileViews } from './file-views.js';
 import { conflictError } from './item-checks.js';
-import { validateName } from './names.js';
+import { validateDescription, validateName } from './names.js';
 import { sessionFor } from './session-access.js';
 import { asObject } from './upload-sessions.js';
 import type { WholeFileHasher } from './whole-file-hash.js';
@@ -66,7 +67,9 @@ export class Commits {
     }
     const target = await this.target(user, session, request, attributes, actual);
     await this.completeUpload(session, parts);
+    crashPoint('commit-before-transaction');
     const outcome = await this.ctx.meta.commitSession(session.id, target);
+    crashPoint('commit-after-transaction');
     if (!outcome.ok) {
       if (outcome.conflict.kind === 'session_not_active') throw new BoxError('not_found', 'Upload session not found');
       throw await conflictError(this.ctx, user, outcome.conflict);
@@ -204,10 +207,7 @@ function parseAttributes(value: unknown): Attributes {
   if (contentCreatedAt) attributes.contentCreatedAt = contentCreatedAt;
   if (contentModifiedAt) attributes.contentModifiedAt = contentModifiedAt;
   if (input.description !== undefined && input.description !== null) {
-    if (typeof input.description !== 'string' || input.description.length > 256) {
-      throw invalidParameter('bad_request', 'description', 'description must be a string of at most 256 characters');
-    }
-    attributes.description = input.description;
+    attributes.description = validateDescription(input.description);
   }
   if (input.name !== undefined && input.name !== null) attributes.name = validateName(input.name, 'name');
   return attributes;

@@ -8,7 +8,7 @@ import type { DomainContext } from './context.js';
 import type { FileViews } from './file-views.js';
 import { newObjectKey } from './ids.js';
 import { assertCanStore, assertNameFree, conflictError, requireFolder } from './item-checks.js';
-import { validateName } from './names.js';
+import { validateDescription, validateName } from './names.js';
 import { asObject } from './upload-sessions.js';
 
 export type Download =
@@ -77,7 +77,7 @@ export class FilesService {
     const now = this.ctx.now();
     const contentCreatedAt = parseTime(attributes.content_created_at, 'content_created_at') ?? now;
     const contentModifiedAt = parseTime(attributes.content_modified_at, 'content_modified_at') ?? now;
-    const description = typeof attributes.description === 'string' ? attributes.description.slice(0, 256) : '';
+    const description = typeof attributes.description === 'string' ? validateDescription(attributes.description, { truncate: true }) : '';
     return this.store(user, upload, async (stored) => {
       await assertCanStore(this.ctx, user, stored.size);
       return this.ctx.meta.createFile({ ownerId: user.id, parentId, name, description, contentCreatedAt, contentModifiedAt, ...stored });
