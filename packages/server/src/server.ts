@@ -8,6 +8,7 @@ import type { DomainContext } from './domain/context.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { resolvePolicy, type UploadPolicy } from './domain/options.js';
 import { buildApp, type HttpOptions } from './http/app.js';
+import { withGracefulShutdown } from './shutdown.js';
 import type { BlobStore } from './store/blob-store.js';
 import { databaseKind, openBlobStore, openMetadataStore, type BlobOptions, type StoreOptions } from './stores.js';
 
@@ -52,7 +53,7 @@ export async function startTranche(options: TrancheServerOptions): Promise<Tranc
   };
   const hashWorker = new WorkerRangeHasher(new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: blobOptions }));
   const domain = createDomain(ctx, { ranges: hashWorker, clustered: databaseKind(options) === 'postgres', instanceId: options.instanceId ?? randomUUID() });
-  const app = await buildApp(domain, options);
+  const app = withGracefulShutdown(await buildApp(domain, options), options.shutdownTimeoutMs);
   ctx.log = app.log;
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();

@@ -8,6 +8,7 @@ import { BoxError, hexToBase64, invalidParameter, parseContentRange, parseShaDig
 import { BodyLengthError, type ByteSource } from '../store/blob-store.js';
 import type { PartRecord, SessionRecord, UserRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
+import { crashPoint } from './crash-points.js';
 import { partIdFor } from './ids.js';
 import type { PartClaims } from './part-claims.js';
 import { sessionFor } from './session-access.js';
@@ -65,6 +66,7 @@ export class PartUploads {
       throw bodyError(error, size);
     }
     const actual = expectedSha1;
+    crashPoint('part-written');
     const part: PartRecord = { sessionId: session.id, partId: partIdFor(session.id, index), offset, size, sha1: actual, etag: receipt.etag };
     const outcome = await this.ctx.meta.insertPart(part);
     if ('sessionState' in outcome) {
@@ -74,6 +76,7 @@ export class PartUploads {
     }
     if (!outcome.inserted) sameOrOverlap(outcome.part, size, actual);
     this.hasher.partStored(session.id, part.offset + part.size);
+    crashPoint('part-recorded');
     return outcome.part;
   }
 }
@@ -118,6 +121,7 @@ async function* verified(body: ByteSource, hash: ReturnType<typeof createHash>, 
   let received = 0;
   for await (const chunk of body) {
     hash.update(chunk);
+    crashPoint('part-body-chunk');
     received += chunk.byteLength;
     yield chunk;
   }

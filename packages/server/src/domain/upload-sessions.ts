@@ -11,6 +11,7 @@ import {
 } from '@tranche/protocol';
 import type { SessionRecord, UserRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
+import { crashPoint } from './crash-points.js';
 import { newSessionId, sessionBlobKey } from './ids.js';
 import { assertCanStore, assertNameFree, requireFolder } from './item-checks.js';
 import { validateName } from './names.js';
@@ -75,6 +76,7 @@ export class UploadSessions {
     const id = newSessionId();
     const now = ctx.now();
     const upload = await ctx.blobs.createUpload(sessionBlobKey(id), target.fileSize);
+    crashPoint('session-blob-created');
     const session: SessionRecord = {
       id,
       ownerId: user.id,
@@ -138,6 +140,7 @@ export class UploadSessions {
   /** Releases the bytes of an aborted or expired session; also used by the janitor. */
   async release(session: SessionRecord): Promise<void> {
     await this.ctx.blobs.abortUpload({ key: session.blobKey, uploadId: session.blobUploadId });
+    crashPoint('session-blob-released');
     await this.ctx.meta.markPurged(session.id);
   }
 

@@ -12,6 +12,7 @@
 import type { SessionRecord } from '../store/metadata-store.js';
 import type { BlobStore, UploadReader } from '../store/blob-store.js';
 import type { DomainContext } from './context.js';
+import { crashPoint } from './crash-points.js';
 import { digestOfState, type HashSource, type RangeHasher } from './hashing/range-hasher.js';
 
 const PARTS_PER_QUERY = 64;
@@ -121,6 +122,7 @@ export class WholeFileHasher {
       if (source.kind === 'upload' && end > from) end = await readerOf(this.ctx.blobs)?.readableExtent(source.target, from, end) ?? from;
       if (end === from) break;
       const state = await this.ranges.fold(source, session.hashState, from, end);
+      crashPoint('hash-folded');
       if (!(await meta.advanceHash(sessionId, from, end, state))) {
         this.ctx.log.info({ sessionId }, 'whole-file hash advanced elsewhere; reloading');
       }
