@@ -9,7 +9,8 @@ export async function findSession(ctx: DomainContext, user: UserRecord, id: stri
   if (!SESSION_ID_PATTERN.test(id)) throw new BoxError('invalid_upload_session_id');
   const session = await ctx.meta.getSession(id);
   if (!session) throw new BoxError('not_found', 'Upload session not found');
-  if (session.ownerId !== user.id) throw new BoxError('forbidden');
+  // Another user's session answers as one that does not exist: its existence is not theirs to learn.
+  if (session.ownerId !== user.id) throw new BoxError('not_found', 'Upload session not found');
   return session;
 }
 
