@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 
-export async function uploadFile(api, { file, size, name, parallel = 4 }) {
+/** `pauseBeforeCommitMs`: wait this long after the last part before committing (to time commit without the hash tail). */
+export async function uploadFile(api, { file, size, name, parallel = 4, pauseBeforeCommitMs = 0 }) {
   const started = performance.now();
   const session = await api.createSession({ fileName: name, fileSize: size });
   const partSize = session.part_size;
@@ -36,6 +37,7 @@ export async function uploadFile(api, { file, size, name, parallel = 4 }) {
   const uploadMs = performance.now() - started;
   parts.sort((a, b) => a.offset - b.offset);
   const sha1 = whole.digest();
+  if (pauseBeforeCommitMs) await new Promise((resolve) => setTimeout(resolve, pauseBeforeCommitMs));
   const commit = await api.commit(session, parts, sha1.toString('base64'));
   if (commit.file.sha1 !== sha1.toString('hex')) throw new Error(`committed sha1 ${commit.file.sha1} != ${sha1.toString('hex')}`);
   return { session, partSize, parts: parts.length, uploadMs, commitMs: commit.ms, commit202s: commit.accepted, file: commit.file };
