@@ -24,16 +24,27 @@ export async function issueToken(meta: MetadataStore, userName: string): Promise
   return { user, token };
 }
 
+const MAX_TOKEN_LENGTH = 512;
+
+/**
+ * The credential a request presents: `Authorization: Bearer <token>`, else an `access_token` query value. Anything
+ * that is not one plain string of at most 512 characters (a repeated query parameter arrives as an array) is no token.
+ */
+export function presentedToken(authorization: unknown, accessToken?: unknown): string | undefined {
+  const match = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  const token = match?.[1] ?? accessToken;
+  return typeof token === 'string' && token.length > 0 && token.length <= MAX_TOKEN_LENGTH ? token : undefined;
+}
+
 export class Authenticator {
   private readonly cache = new Map<string, { user: UserRecord; until: number }>();
 
   constructor(private readonly meta: MetadataStore) {}
 
   /** The user behind `Authorization: Bearer <token>` (or an `access_token` query value), else 401. */
-  async authenticate(authorization: string | undefined, accessToken?: string): Promise<UserRecord> {
-    const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    const token = match?.[1] ?? accessToken;
-    if (!token || token.length > 512) throw new BoxError('unauthorized', 'A valid bearer token is required');
+  async authenticate(authorization: unknown, accessToken?: unknown): Promise<UserRecord> {
+    const token = presentedToken(authorization, accessToken);
+    if (!token) throw new BoxError('unauthorized', 'A valid bearer token is required');
     const hash = hashToken(token);
     const cached = this.cache.get(hash);
     if (cached && cached.until > Date.now()) return cached.user;

@@ -52,8 +52,9 @@ export class Folders {
     await this.require(user, id);
     const offset = pagingParam(query.offset, 0, 'offset');
     const limit = Math.min(pagingParam(query.limit, 100, 'limit'), 1000);
-    const sort = (SORTS as readonly string[]).includes(query.sort ?? '') ? (query.sort as ItemSort) : 'name';
-    const direction = query.direction?.toUpperCase() === 'DESC' ? 'DESC' : 'ASC';
+    // A repeated query parameter arrives as an array: only a plain string counts.
+    const sort = typeof query.sort === 'string' && (SORTS as readonly string[]).includes(query.sort) ? (query.sort as ItemSort) : 'name';
+    const direction = typeof query.direction === 'string' && query.direction.toUpperCase() === 'DESC' ? 'DESC' : 'ASC';
     const page = await this.ctx.meta.listChildren(user.id, id, { offset, limit, sort, direction });
     return { total_count: page.total, entries: page.entries.map(itemMini), offset, limit, order: [{ by: sort, direction }] };
   }

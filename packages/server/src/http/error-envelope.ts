@@ -22,13 +22,19 @@ const FASTIFY_CODES: Record<string, BoxErrorCode> = {
 
 export function toBoxError(error: unknown): BoxError | undefined {
   if (error instanceof BoxError) return error;
-  if (error instanceof StorageFullError) return new BoxError('insufficient_storage');
+  if (error instanceof StorageFullError || isDatabaseFull(error)) return new BoxError('insufficient_storage');
   const code = (error as FastifyError | undefined)?.code;
   if (code && FASTIFY_CODES[code]) return new BoxError(FASTIFY_CODES[code], (error as Error).message);
   const status = (error as FastifyError | undefined)?.statusCode;
   if (status === 413) return new BoxError('request_entity_too_large');
   if (status !== undefined && status >= 400 && status < 500) return new BoxError('bad_request', (error as Error).message);
   return undefined;
+}
+
+/** The metadata database ran out of disk: SQLite's SQLITE_FULL, PostgreSQL's disk_full (SQLSTATE 53100). */
+function isDatabaseFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_FULL' || code === '53100';
 }
 
 export function envelope(error: BoxError, requestId: string): ClientErrorBody {

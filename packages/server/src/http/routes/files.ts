@@ -5,6 +5,8 @@ import { BoxError, shaDigestHeader } from '@tranche/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SimpleUpload } from '../../domain/files.js';
 import type { Domain } from '../../domain/index.js';
+import { toBoxError } from '../error-envelope.js';
+import { MAX_JSON_DEPTH, nestingExceeds } from '../json-body.js';
 import { userOf } from '../request-user.js';
 import { header } from './upload-sessions.js';
 
@@ -57,7 +59,7 @@ async function withMultipart<T>(request: FastifyRequest, attributesRequired: boo
   if (!request.isMultipart()) throw new BoxError('bad_request', 'Simple uploads are multipart/form-data with "attributes" then "file"');
   let attributes: unknown;
   let result: { value: T } | undefined;
-  for await (const part of request.parts()) {
+  for await (const part of clientErrorsAsBadRequest(request.parts())) {
     if (part.type === 'field') {
       if (part.fieldname === 'attributes') attributes = parseAttributes(part.value);
       continue;
@@ -70,7 +72,10 @@ async function withMultipart<T>(request: FastifyRequest, attributesRequired: boo
       part.file.resume();
       throw new BoxError('metadata_after_file_contents');
     }
-    const upload: SimpleUpload = { attributes, file: part.file, contentSha1: header(request, 'content-md5'), ifMatch: header(request, 'if-match') };
+    // Not destroyed when the reader stops early (a full disk, the size cap): `resume()` below then drains the rest,
+    // so the parser reads on to the end of the request and the connection can carry the next one.
+    const file = clientErrorsAsBadRequest(part.file.iterator({ destroyOnReturn: false }));
+    const upload: SimpleUpload = { attributes, file, contentSha1: header(request, 'content-md5'), ifMatch: header(request, 'if-match') };
     try {
       result = { value: await handle(upload) };
     } finally {
@@ -83,9 +88,20 @@ async function withMultipart<T>(request: FastifyRequest, attributesRequired: boo
 }
 
 function parseAttributes(value: unknown): unknown {
+  const text = String(value);
+  if (nestingExceeds(text, MAX_JSON_DEPTH)) throw new BoxError('bad_request', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`);
   try {
-    return JSON.parse(String(value));
+    return JSON.parse(text);
   } catch {
     throw new BoxError('bad_request', 'The "attributes" part must be JSON');
+  }
+}
+
+/** Errors of the multipart parser itself (no boundary, a malformed part header, a body cut short) are the client's. */
+async function* clientErrorsAsBadRequest<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    throw toBoxError(error) ?? new BoxError('bad_request', `Malformed multipart body: ${(error as Error).message}`);
   }
 }

@@ -1,6 +1,7 @@
 /** Upload-session routes (spec §4): thin adapters from HTTP to the domain. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Domain } from '../../domain/index.js';
+import { COMMIT_BODY_LIMIT } from '../json-body.js';
 import { userOf } from '../request-user.js';
 
 type SessionParams = { Params: { id: string } };
@@ -22,7 +23,7 @@ export async function uploadSessionRoutes(app: FastifyInstance, { domain }: { do
     sessions.listParts(userOf(request), request.params.id, request.query),
   );
 
-  app.post<SessionParams>('/files/upload_sessions/:id/commit', async (request, reply) => {
+  app.post<SessionParams>('/files/upload_sessions/:id/commit', { bodyLimit: COMMIT_BODY_LIMIT }, async (request, reply) => {
     const result = await commits.commit(userOf(request), {
       sessionId: request.params.id,
       digest: header(request, 'digest'),
@@ -48,17 +49,24 @@ export async function uploadSessionRoutes(app: FastifyInstance, { domain }: { do
   await app.register(async (raw) => {
     raw.removeAllContentTypeParsers();
     raw.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-    raw.put<SessionParams>('/files/upload_sessions/:id', async (request, reply) => {
-      const part = await parts.upload(userOf(request), {
-        sessionId: request.params.id,
-        contentRange: header(request, 'content-range'),
-        digest: header(request, 'digest'),
-        contentLength: header(request, 'content-length'),
-        chunked: /chunked/i.test(header(request, 'transfer-encoding') ?? ''),
-        body: request.raw,
-        signal: abortedWith(request),
-      });
-      return reply.code(200).send({ part });
+    raw.put<SessionParams>('/files/upload_sessions/:id', { config: { partUpload: true } }, async (request, reply) => {
+      try {
+        const part = await parts.upload(userOf(request), {
+          sessionId: request.params.id,
+          contentRange: header(request, 'content-range'),
+          digest: header(request, 'digest'),
+          contentLength: header(request, 'content-length'),
+          chunked: /chunked/i.test(header(request, 'transfer-encoding') ?? ''),
+          // Not destroyed when the reader stops early: a destroyed request leaves its socket paused with the rest of
+          // the body unread, and the next request on that connection would never be read.
+          body: request.raw.iterator({ destroyOnReturn: false }),
+          signal: abortedWith(request),
+        });
+        return reply.code(200).send({ part });
+      } finally {
+        // A body abandoned midway (a full disk, a length that lies) is read to its end and dropped.
+        if (!request.raw.complete) request.raw.resume();
+      }
     });
   });
 }
