@@ -31,7 +31,7 @@ const POINTS = [
   { point: 'part-body-chunk', maxHit: 40 },
   { point: 'part-written', maxHit: 6 },
   { point: 'part-recorded', maxHit: 6 },
-  { point: 'hash-folded', maxHit: 6 },
+  { point: 'hash-folded', maxHit: 3 },
   { point: 'commit-before-transaction', maxHit: 2 },
   { point: 'commit-after-transaction', maxHit: 2 },
   { point: 'session-blob-created', maxHit: 1 },
