@@ -9,7 +9,7 @@ import { SCENARIO_ORDER, loadConfig } from './lib/config.mjs';
 import { createContext } from './lib/context.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { snapshotBuild } from './lib/build-snapshot.mjs';
-import { REPO_CLI_BIN, RESULTS_FILE, useCli } from './lib/paths.mjs';
+import { PARTIAL_RESULTS_FILE, REPO_CLI_BIN, RESULTS_FILE, useCli } from './lib/paths.mjs';
 import { printTable, writeResults } from './lib/report.mjs';
 
 const config = loadConfig();
@@ -58,5 +58,7 @@ machine['load average (1, 5, 15 min)'] = `${loadAtStart} at start, ${loadAverage
 process.stdout.write('\n');
 printTable(rows);
 for (const note of notes) process.stdout.write(`NOTE: ${note}\n`);
-await writeResults(RESULTS_FILE, { machine, settings: ctx.settings, rows, sections: ctx.sections, notes, startedAt, durationMs, config });
-process.stdout.write(`\nwrote ${RESULTS_FILE} (${(durationMs / 1000).toFixed(0)} s)\n`);
+const resultsFile = config.quick || config.only ? PARTIAL_RESULTS_FILE : RESULTS_FILE;
+const analysis = resultsFile === RESULTS_FILE ? undefined : '_A quick or partial run: the analysis of the full run is in bench/RESULTS.md._';
+await writeResults(resultsFile, { analysis, machine, settings: ctx.settings, rows, sections: ctx.sections, notes, startedAt, durationMs, config });
+process.stdout.write(`\nwrote ${resultsFile} (${(durationMs / 1000).toFixed(0)} s)\n`);

@@ -13,3 +13,5 @@ export function useCli(file) {
 }
 export const PROCS_DIR = path.join(BENCH_DIR, 'procs');
 export const RESULTS_FILE = path.join(BENCH_DIR, 'RESULTS.md');
+/** Where quick or partial runs write, so they never replace the full run's RESULTS.md (git-ignored). */
+export const PARTIAL_RESULTS_FILE = path.join(BENCH_DIR, 'tmp', 'RESULTS-partial.md');

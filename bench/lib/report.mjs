@@ -2,7 +2,8 @@
  * The results: a plain table on stdout and bench/RESULTS.md. RESULTS.md is regenerated on every run except
  * for the hand-written analysis between the ANALYSIS markers, which is carried over from the previous file.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 const START = '<!-- ANALYSIS:START (hand-written; kept when the bench rewrites this file) -->';
 const END = '<!-- ANALYSIS:END -->';
@@ -35,8 +36,9 @@ async function previousAnalysis(file) {
   return PLACEHOLDER;
 }
 
-export async function writeResults(file, { machine, settings, rows, sections, notes, startedAt, durationMs, config }) {
-  const analysis = await previousAnalysis(file);
+/** `analysis`: text for the analysis section; by default the one already in `file` is carried over. */
+export async function writeResults(file, { analysis: given, machine, settings, rows, sections, notes, startedAt, durationMs, config }) {
+  const analysis = given ?? (await previousAnalysis(file));
   const targets = rows.filter((r) => r.target);
   const text = [
     '# Tranche benchmark results',
@@ -73,5 +75,6 @@ export async function writeResults(file, { machine, settings, rows, sections, no
     END,
     '',
   ].join('\n');
+  await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, text);
 }
