@@ -257,10 +257,37 @@ for (const implementation of IMPLEMENTATIONS) {
       assert.equal(await store.abortSession('S5'), 'aborted');
       const due = (await store.sessionsToPurge(new Date(), 100)).map((s) => s.id).filter((id) => ['S5', 'S6', 'S7'].includes(id));
       assert.deepEqual(due.sort(), ['S5', 'S6']);
+      assert.equal(await store.beginRelease('S7', new Date()), false, 'a live session keeps its bytes');
+      assert.equal(await store.beginRelease('S5', new Date()), true);
+      assert.equal(await store.beginRelease('S6', new Date()), true);
+      const begun = (await store.sessionsToPurge(new Date(), 100)).map((s) => s.id).filter((id) => ['S5', 'S6'].includes(id));
+      assert.deepEqual(begun.sort(), ['S5', 'S6'], 'a release begun and not finished is offered again');
+      assert.equal(await store.beginRelease('S5', new Date()), true, 'a begun release resumes');
       await store.markPurged('S5');
       await store.markPurged('S6');
+      assert.equal(await store.beginRelease('S5', new Date()), false, 'a finished release is not begun again');
       assert.deepEqual((await store.sessionsToPurge(new Date(), 100)).map((s) => s.id).filter((id) => ['S5', 'S6'].includes(id)), []);
       assert.equal(await store.reservedBySessions(bob, new Date()), 25);
+    });
+
+    test('a release and a commit of an expired session: whichever the store decides first wins, never both', async () => {
+      const expired = { expiresAt: new Date(Date.now() - 1000) };
+      const file = (id: string) => ({
+        ownerId: alice, parentId: '0', name: `${id}.bin`, description: '', contentCreatedAt: new Date(), contentModifiedAt: new Date(),
+        sha1: SHA, size: 25, blobKey: `uploads/${id}`,
+      });
+      await store.createSession(session(alice, 'R1', expired));
+      assert.equal(await store.beginRelease('R1', new Date()), true);
+      const refused = await store.commitSession('R1', file('R1'));
+      assert.ok(!refused.ok && refused.conflict.kind === 'session_released', JSON.stringify(refused));
+      const late = await store.insertPart({ sessionId: 'R1', partId: 'P', offset: 0, size: 10, sha1: SHA, etag: null });
+      assert.ok(!late.inserted, 'no part lands once a release began');
+
+      await store.createSession(session(alice, 'R2', expired));
+      const committed = await store.commitSession('R2', file('R2'));
+      assert.ok(committed.ok);
+      assert.equal(await store.beginRelease('R2', new Date()), false, 'a committed session keeps its bytes');
+      assert.deepEqual((await store.sessionsToPurge(new Date(), 100)).filter((s) => s.id === 'R2'), []);
     });
 
     test('uploadCompleted round-trips and is set idempotently', async () => {

@@ -72,6 +72,9 @@ export class Commits {
     crashPoint('commit-after-transaction');
     if (!outcome.ok) {
       if (outcome.conflict.kind === 'session_not_active') throw new BoxError('not_found', 'Upload session not found');
+      if (outcome.conflict.kind === 'session_released') {
+        throw new BoxError('session_expired', `The upload session expired at ${session.expiresAt.toISOString()} and its parts were released`);
+      }
       throw await conflictError(this.ctx, user, outcome.conflict);
     }
     return { status: 201, files: await this.views.files(user, outcome.file) };
@@ -148,11 +151,19 @@ export class Commits {
     }
   }
 
-  private completeUpload(session: SessionRecord, parts: PartRecord[]): Promise<void> {
-    return this.ctx.blobs.completeUpload(
-      { key: session.blobKey, uploadId: session.blobUploadId },
-      parts.map((p) => ({ partNumber: p.offset / session.partSize + 1, etag: p.etag })),
-    );
+  /** Completes the blob upload; if that fails because the janitor released the session meanwhile, says so. */
+  private async completeUpload(session: SessionRecord, parts: PartRecord[]): Promise<void> {
+    try {
+      await this.ctx.blobs.completeUpload(
+        { key: session.blobKey, uploadId: session.blobUploadId },
+        parts.map((p) => ({ partNumber: p.offset / session.partSize + 1, etag: p.etag })),
+      );
+    } catch (error) {
+      if ((await this.ctx.meta.getSession(session.id))?.purged) {
+        throw new BoxError('session_expired', `The upload session expired at ${session.expiresAt.toISOString()} and its parts were released`);
+      }
+      throw error;
+    }
   }
 
   private async target(user: UserRecord, session: SessionRecord, request: CommitRequest, attributes: Attributes, sha1: string): Promise<NewFile | NewVersion> {

@@ -45,8 +45,7 @@ export class Janitor {
       for (;;) {
         const batch = await this.ctx.meta.sessionsToPurge(this.ctx.now(), BATCH);
         for (const session of batch) {
-          await this.sessions.release(session);
-          released++;
+          if (await this.sessions.release(session)) released++;
         }
         if (batch.length < BATCH) break;
       }

@@ -137,11 +137,17 @@ export class UploadSessions {
     await this.release(session);
   }
 
-  /** Releases the bytes of an aborted or expired session; also used by the janitor. */
-  async release(session: SessionRecord): Promise<void> {
+  /**
+   * Releases the bytes of an aborted or expired session; also used by the janitor. The release is first won
+   * against commits in the store (a commit that got there first keeps the bytes), then the bytes go, then the
+   * records: a crash in between leaves a release the janitor resumes. Returns whether it released.
+   */
+  async release(session: SessionRecord): Promise<boolean> {
+    if (!(await this.ctx.meta.beginRelease(session.id, this.ctx.now()))) return false;
     await this.ctx.blobs.abortUpload({ key: session.blobKey, uploadId: session.blobUploadId });
     crashPoint('session-blob-released');
     await this.ctx.meta.markPurged(session.id);
+    return true;
   }
 
   /** POST /files/upload_sessions/{id}/log: accepted and logged, content otherwise ignored. */

@@ -134,7 +134,7 @@ export type WriteResult<T> = { ok: true; value: T } | { ok: false; conflict: Wri
 
 export type CommitOutcome =
   | { ok: true; file: FileRecord; replay: boolean }
-  | { ok: false; conflict: WriteConflict | { kind: 'session_not_active'; state: SessionState } };
+  | { ok: false; conflict: WriteConflict | { kind: 'session_not_active'; state: SessionState } | { kind: 'session_released' } };
 
 export interface MetadataStore {
   close(): Promise<void>;
@@ -180,9 +180,16 @@ export interface MetadataStore {
   commitSession(sessionId: string, file: NewFile | NewVersion): Promise<CommitOutcome>;
   /** active → aborted; returns the state the session is in afterwards, or undefined when missing. */
   abortSession(sessionId: string): Promise<SessionState | undefined>;
-  /** Sessions whose bytes can be released: aborted, or active past expiry, and not purged yet. */
+  /** Sessions whose bytes can be released: aborted, or active past expiry, and not purged yet (releases begun included). */
   sessionsToPurge(now: Date, limit: number): Promise<SessionRecord[]>;
-  /** Forget the session's parts and mark its blob released. */
+  /**
+   * Starts releasing a session's bytes, atomically with respect to commits: true when the session is aborted, or
+   * active and expired at `now`, and not released yet (or when a release was begun and not finished: it is
+   * resumed). False when it is live or committed: its bytes must stay. From then on the session counts as purged:
+   * no part is recorded and no commit succeeds.
+   */
+  beginRelease(sessionId: string, now: Date): Promise<boolean>;
+  /** The bytes are gone: forget the session's parts and claims; the release is finished. */
   markPurged(sessionId: string): Promise<void>;
   /** Bytes reserved by active, unexpired sessions of a user (for the quota). */
   reservedBySessions(ownerId: string, now: Date): Promise<number>;

@@ -6,7 +6,7 @@
  * two transactions creating the same name meet at the unique index: the loser is run again and then sees the
  * winner's item as a name conflict.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type {
   CommitOutcome,
   FileRecord,
@@ -29,6 +29,14 @@ import { fromSession, nameKey, toFile, toItem, toPart, toSession, toUser, toVers
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** sessions.purged: bytes kept; release begun (no commit or part may land any more); bytes gone. */
+const PURGE = { live: 0, releasing: 2, released: 1 } as const;
+
+/** Aborted, or active and expired at `now`: the bytes may go. */
+function releasable(eb: ExpressionBuilder<Database, 'sessions'>, now: Date) {
+  return eb.or([eb('state', '=', 'aborted'), eb.and([eb('state', '=', 'active'), eb('expires_at', '<=', now.getTime())])]);
+}
 
 export class SqlMetadataStore implements MetadataStore {
   constructor(
@@ -390,6 +398,7 @@ export class SqlMetadataStore implements MetadataStore {
         if (committed) return { ok: true, file: committed, replay: true };
       }
       if (session.state !== 'active') return { ok: false, conflict: { kind: 'session_not_active', state: session.state } };
+      if (session.purged) return { ok: false, conflict: { kind: 'session_released' } };
       const result = 'fileId' in file ? await this.insertVersion(trx, file) : await this.insertFile(trx, file);
       if (!result.ok) return result;
       await trx
@@ -417,17 +426,26 @@ export class SqlMetadataStore implements MetadataStore {
     const rows = await this.db
       .selectFrom('sessions')
       .selectAll()
-      .where('purged', '=', 0)
-      .where((eb) => eb.or([eb('state', '=', 'aborted'), eb.and([eb('state', '=', 'active'), eb('expires_at', '<=', now.getTime())])]))
+      .where((eb) => eb.or([eb('purged', '=', PURGE.releasing), eb.and([eb('purged', '=', PURGE.live), releasable(eb, now)])]))
       .limit(limit)
       .execute();
     return rows.map(toSession);
   }
 
+  async beginRelease(sessionId: string, now: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ purged: PURGE.releasing, hash_state: null })
+      .where('id', '=', sessionId)
+      .where((eb) => eb.or([eb('purged', '=', PURGE.releasing), eb.and([eb('purged', '=', PURGE.live), releasable(eb, now)])]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async markPurged(sessionId: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       // The session row first: it waits for an insertPart holding the row, whose part is then deleted too.
-      await trx.updateTable('sessions').set({ purged: 1, hash_state: null }).where('id', '=', sessionId).execute();
+      await trx.updateTable('sessions').set({ purged: PURGE.released, hash_state: null }).where('id', '=', sessionId).execute();
       await trx.deleteFrom('parts').where('session_id', '=', sessionId).execute();
       await trx.deleteFrom('part_claims').where('session_id', '=', sessionId).execute();
     });
