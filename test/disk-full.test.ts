@@ -123,7 +123,6 @@ describe('disk full (data directory on a 24 MiB tmpfs)', () => {
 
   test(
     'folder creation on a full disk → 201 or 507, never 500',
-    { todo: 'store/sql: SQLite rolls back on SQLITE_FULL, Kysely then fails its own ROLLBACK and that error hides the 507' },
     async () => {
       const res = await api.post('/2.0/folders', { name: uniqueName('dir', ''), parent: { id: '0' } });
       assert.ok([201, 507].includes(res.status), `folder creation on a full disk: ${res.status} ${res.text}`);

@@ -2,8 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { DialectTraits } from '../sql/dialect-traits.js';
+import { RollbackTolerantSqliteDialect } from './sqlite-dialect.js';
 import { ProcessLocalExclusion } from '../sql/exclusion.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import type { Database } from '../sql/schema.js';
@@ -30,7 +31,7 @@ export async function openSqliteMetadataStore(options: SqliteOptions): Promise<S
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new RollbackTolerantSqliteDialect(database) });
   const applied = await migrateToLatest(db, sqliteTraits);
   return new SqlMetadataStore(db, sqliteTraits, new ProcessLocalExclusion(), applied);
 }
