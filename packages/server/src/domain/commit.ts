@@ -203,9 +203,14 @@ function checkPreconditions(file: FileRecord, ifMatch: string | undefined, ifNon
   if (ifNoneMatch !== undefined && matches(ifNoneMatch)) throw new BoxError('precondition_failed');
 }
 
+/** The listed part as the error message shows it: its four fields, each cut short (the body may be megabytes). */
 function describe(part: Partial<CommitPart> | null): Record<string, unknown> {
-  if (typeof part !== 'object' || part === null) return { part };
-  return { part_id: part.part_id ?? null, offset: part.offset ?? null, size: part.size ?? null, sha1: part.sha1 ?? null };
+  const short = (value: unknown): unknown => {
+    const text = JSON.stringify(value ?? null);
+    return text.length <= 64 ? (value ?? null) : `${text.slice(0, 61)}...`;
+  };
+  if (typeof part !== 'object' || part === null) return { part: short(part) };
+  return { part_id: short(part.part_id), offset: short(part.offset), size: short(part.size), sha1: short(part.sha1) };
 }
 
 function parseAttributes(value: unknown): Attributes {
