@@ -137,7 +137,8 @@ export class Commits {
         movedAt = now;
         continue;
       }
-      if (now - movedAt < HASH_STALL_MS) {
+      // A single instance folds everything itself: a slow fold is not a stall.
+      if (now - movedAt < HASH_STALL_MS || !this.hasher.clustered) {
         // Nothing to fold here: the next bytes are another instance's to fold. Look again shortly.
         await new Promise((resolve) => setTimeout(resolve, HASH_POLL_MS));
         continue;

@@ -32,6 +32,12 @@ interface Watch {
 
 export class WholeFileHasher {
   private readonly running = new Map<string, { again: boolean; fromObject: boolean; done: Promise<void> }>();
+  /**
+   * A single instance saves the state every SAVE_EVERY bytes and at the end of the file, not after every part
+   * (one fsync less per part); what it folded since lives here. A crash only means folding again from the save.
+   * Instances of a cluster save after every run: the next part may be another instance's to fold.
+   */
+  private readonly unsaved = new Map<string, { bytes: number; state: Uint8Array }>();
   /** Sessions with parts stored through this instance beyond the hashed prefix. */
   private readonly watched = new Map<string, Watch>();
   private watchTimer: NodeJS.Timeout | undefined;
@@ -40,7 +46,7 @@ export class WholeFileHasher {
   constructor(
     private readonly ctx: DomainContext,
     private readonly ranges: RangeHasher | undefined,
-    private readonly clustered = false,
+    readonly clustered = false,
   ) {}
 
   /** A part ending at `end` was stored through this instance: fold it now, or as soon as the prefix reaches it. */
@@ -109,8 +115,11 @@ export class WholeFileHasher {
   private async fold(sessionId: string, fromObject: () => boolean): Promise<void> {
     const { meta } = this.ctx;
     let session = await meta.getSession(sessionId);
-    while (session && session.state === 'active' && !session.purged && session.hashedBytes < session.fileSize && this.ranges) {
-      const from = session.hashedBytes;
+    while (session && session.state === 'active' && !session.purged && this.ranges) {
+      const saved = session.hashedBytes;
+      const progress = this.progressOf(session);
+      if (progress.bytes >= session.fileSize) break;
+      const from = progress.bytes;
       const parts = await meta.partsFrom(sessionId, from, PARTS_PER_QUERY);
       let end = from;
       for (const part of parts) {
@@ -121,20 +130,34 @@ export class WholeFileHasher {
       if (source.kind === 'object' && !fromObject()) break;
       if (source.kind === 'upload' && end > from) end = await readerOf(this.ctx.blobs)?.readableExtent(source.target, from, end) ?? from;
       if (end === from) break;
-      const state = await this.ranges.fold(source, session.hashState, from, end);
+      const state = await this.ranges.fold(source, progress.state, from, end);
       crashPoint('hash-folded');
-      if (!(await meta.advanceHash(sessionId, from, end, state))) {
-        this.ctx.log.info({ sessionId }, 'whole-file hash advanced elsewhere; reloading');
+      if (this.clustered || end === session.fileSize || end - saved >= SAVE_EVERY) {
+        this.unsaved.delete(sessionId);
+        if (!(await meta.advanceHash(sessionId, saved, end, state))) {
+          this.ctx.log.info({ sessionId }, 'whole-file hash advanced elsewhere; reloading');
+        }
+      } else {
+        this.unsaved.set(sessionId, { bytes: end, state });
       }
       session = await meta.getSession(sessionId);
     }
     await this.settle(sessionId, session);
   }
 
+  /** Where folding resumes: this instance's unsaved progress when it is ahead of the saved one. */
+  private progressOf(session: SessionRecord): { bytes: number; state: Uint8Array | null } {
+    const mine = this.unsaved.get(session.id);
+    if (mine && mine.bytes > session.hashedBytes) return mine;
+    this.unsaved.delete(session.id);
+    return { bytes: session.hashedBytes, state: session.hashState };
+  }
+
   /** Stops watching a session the prefix has passed (or that ended), and lets a spool drop what was hashed. */
   private async settle(sessionId: string, session: SessionRecord | undefined): Promise<void> {
     const watch = this.watched.get(sessionId);
     const over = !session || session.state !== 'active' || session.purged;
+    if (over) this.unsaved.delete(sessionId);
     if (watch) {
       const now = Date.now();
       if (!over && session.hashedBytes !== watch.hashedBytes) Object.assign(watch, { hashedBytes: session.hashedBytes, movedAt: now });
