@@ -91,7 +91,8 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
       reply.header('box-request-id', request.id);
       sendError(request, reply, frameworkError(error.code, request.url));
     },
-    return503OnClosing: true,
+    // Requests arriving during a shutdown are refused in the onRequest hook, with a Box body.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   app.server.headersTimeout = settings.headersTimeoutMs;
@@ -100,8 +101,16 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
 
   const withinRate = await rateLimiting(app, { perMinute: settings.rateLimit, partsPerMinute: settings.partRateLimit });
   app.decorateRequest('user', undefined);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('box-request-id', request.id);
+    if (closing) {
+      reply.header('connection', 'close').header('retry-after', '1');
+      throw new BoxError('unavailable', 'The server is shutting down; retry shortly');
+    }
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       throw new BoxError('bad_request', 'HTTP/1.1 requests must carry a Host header');
     }
