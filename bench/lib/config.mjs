@@ -35,7 +35,7 @@ const QUICK = {
   profileBytes: 64 * MiB,
 };
 
-export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile'];
+export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster'];
 
 export function loadConfig(env = process.env) {
   const quick = Boolean(env.BENCH_QUICK) && env.BENCH_QUICK !== '0';
