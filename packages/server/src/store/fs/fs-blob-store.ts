@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { BlobStore, ByteSource, PartPlacement, UploadReader, UploadTarget } from '../blob-store.js';
 import { BodyLengthError, StorageFullError } from '../blob-store.js';
 import { GroupSync } from './group-sync.js';
+import { chunksAfter } from '../chunks.js';
 
 const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 /** Socket chunks are gathered into writes of about this size: fewer syscalls, bounded memory. */
@@ -122,7 +123,7 @@ async function writeAt(
     while (offset < batchBytes) {
       const { bytesWritten } = await handle.writev(batch, position + written + offset);
       offset += bytesWritten;
-      if (offset < batchBytes) batch = remainder(batch, bytesWritten);
+      if (offset < batchBytes) batch = chunksAfter(batch, bytesWritten);
     }
     written += batchBytes;
     batch = [];
@@ -140,19 +141,6 @@ async function writeAt(
   await flush();
   if (expected !== undefined && written !== expected) throw new BodyLengthError(expected, written);
   return written;
-}
-
-function remainder(chunks: Uint8Array[], consumed: number): Uint8Array[] {
-  const rest: Uint8Array[] = [];
-  for (const chunk of chunks) {
-    if (consumed >= chunk.byteLength) {
-      consumed -= chunk.byteLength;
-      continue;
-    }
-    rest.push(consumed > 0 ? chunk.subarray(consumed) : chunk);
-    consumed = 0;
-  }
-  return rest;
 }
 
 async function withFullCheck<T>(work: () => Promise<T>): Promise<T> {

@@ -8,6 +8,10 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { ByteSource } from '../blob-store.js';
 import { partFileName, TEMP_SUFFIX } from './spool-layout.js';
+import { chunksAfter } from '../chunks.js';
+
+/** Socket chunks are gathered into writes of about this size. */
+const WRITE_BATCH = 1 << 20;
 
 export class SpoolFile {
   private written = 0;
@@ -34,15 +38,27 @@ export class SpoolFile {
     return undefined;
   }
 
-  /** Yields the body's chunks while writing each to the file; reads the next chunk only once the last is written. */
+  /**
+   * Yields the body's chunks while copying them to the file in batches of about 1 MiB (one writev each: socket
+   * chunks are small); reads on only once the previous batch is written, so at most two batches are held.
+   */
   async *tee(body: ByteSource): AsyncGenerator<Uint8Array> {
     let pending: Promise<void> = Promise.resolve();
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
     for await (const chunk of body) {
-      await pending;
-      pending = this.write(chunk);
+      batch.push(chunk);
+      batchBytes += chunk.byteLength;
+      if (batchBytes >= WRITE_BATCH) {
+        await pending;
+        pending = this.write(batch, batchBytes);
+        batch = [];
+        batchBytes = 0;
+      }
       yield chunk;
     }
     await pending;
+    if (batchBytes > 0) await this.write(batch, batchBytes);
   }
 
   /** Publishes the part if exactly `size` bytes were written; otherwise drops it. Never throws. */
@@ -63,13 +79,15 @@ export class SpoolFile {
     await rm(this.temp, { force: true }).catch(() => {});
   }
 
-  private async write(chunk: Uint8Array): Promise<void> {
+  private async write(chunks: Uint8Array[], bytes: number): Promise<void> {
     if (this.failed) return;
     try {
       let done = 0;
-      while (done < chunk.byteLength) {
-        const { bytesWritten } = await this.handle.write(chunk, done, chunk.byteLength - done, this.written + done);
+      let rest = chunks;
+      while (done < bytes) {
+        const { bytesWritten } = await this.handle.writev(rest, this.written + done);
         done += bytesWritten;
+        if (done < bytes) rest = chunksAfter(rest, bytesWritten);
       }
       this.written += done;
     } catch {
