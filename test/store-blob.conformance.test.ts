@@ -1,15 +1,16 @@
 /**
- * The BlobStore contract (and the UploadReader / PresignedReader capabilities), run against every implementation:
+ * The BlobStore contract (and the UploadReader / PresignedReader / UploadLister capabilities), run against every implementation:
  * local files, S3 (a real S3-compatible server, fauxqs, on loopback) and the part spool over S3. Then what only
  * the S3-backed stores promise (a wrong body never becomes a part) and what only the spool does.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { lutimes, mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  canListUploads,
   canPresign,
   canReadUploads,
   FsBlobStore,
@@ -20,6 +21,7 @@ import {
   type ByteSource,
   type UploadTarget,
 } from '@tranche/server';
+import { sleep } from './helpers/http.js';
 import { startS3, type TestS3 } from './helpers/s3.js';
 
 const sdkWarnings: string[] = [];
@@ -33,6 +35,8 @@ interface Opened {
   /** The spool's store, and the S3 store under it. */
   spoolDir?: string;
   inner?: BlobStore;
+  /** Local stores: the directory it keeps its files in. */
+  root?: string;
 }
 
 interface Implementation {
@@ -52,7 +56,7 @@ const IMPLEMENTATIONS: Implementation[] = [
     name: 'fs',
     async open() {
       const dir = await mkdtemp(path.join(tmpdir(), 'tranche-blob-'));
-      return { store: await FsBlobStore.open({ root: dir }), dispose: () => rm(dir, { recursive: true, force: true }) };
+      return { store: await FsBlobStore.open({ root: dir }), root: dir, dispose: () => rm(dir, { recursive: true, force: true }) };
     },
   },
   {
@@ -97,6 +101,18 @@ async function collect(source: ByteSource): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of source) parts.push(Buffer.from(chunk));
   return Buffer.concat(parts);
+}
+
+/** What listUploads yields, in key order. */
+async function listed(store: BlobStore, folder: string, notTouchedSince: Date): Promise<UploadTarget[]> {
+  assert.ok(canListUploads(store));
+  const targets: UploadTarget[] = [];
+  for await (const target of store.listUploads(folder, notTouchedSince)) targets.push(target);
+  return targets.sort(byKey);
+}
+
+function byKey(a: UploadTarget, b: UploadTarget): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /** S3's ETag of a part: the MD5 of its bytes, quoted. */
@@ -234,6 +250,30 @@ for (const implementation of IMPLEMENTATIONS) {
       await assert.rejects(store.presignGet('objects/P', 7 * 24 * 3600 + 1), RangeError);
     });
 
+    test('listed uploads (when offered): those in the folder untouched since the date, not later ones, not objects', async (t) => {
+      if (!canListUploads(store)) return t.skip('this store does not list uploads');
+      const partSize = partSizeOf(store);
+      const old = await store.createUpload('listed/old', 2 * partSize);
+      const oldThenWritten = await store.createUpload('listed/written', 2 * partSize);
+      await store.put('objects/listed', chunks(randomBytes(100)));
+      await sleep(50); // past the coarse clock of file times
+      const cutoff = new Date();
+      await sleep(50);
+      await writeParts(store, oldThenWritten, randomBytes(2 * partSize), partSize, [1]);
+      const young = await store.createUpload('listed/young', partSize);
+      await store.createUpload('elsewhere/old', partSize);
+
+      assert.deepEqual(await listed(store, 'listed', cutoff), [old]);
+      const later = new Date(Date.now() + 1000);
+      assert.deepEqual(await listed(store, 'listed', later), [old, young, oldThenWritten].sort(byKey));
+      assert.deepEqual(await listed(store, 'missing', later), []);
+
+      await store.abortUpload(old);
+      assert.deepEqual(await listed(store, 'listed', later), [young, oldThenWritten].sort(byKey));
+      await Promise.all([store.abortUpload(young), store.abortUpload(oldThenWritten), store.abortUpload({ key: 'elsewhere/old', uploadId: null })]);
+      await store.delete('objects/listed');
+    });
+
     if (implementation.name === 'fs') {
       test('a local upload is readable anywhere: readableExtent answers the end', async () => {
         assert.ok(canReadUploads(store));
@@ -241,6 +281,45 @@ for (const implementation of IMPLEMENTATIONS) {
         assert.equal(await store.readableExtent(target, 0, 100), 100);
         assert.equal(await store.readableExtent(target, 40, 60), 60);
         await store.abortUpload(target);
+      });
+
+      test('listed local uploads are regular files named like keys; links, folders and other names are not, nor is a linked folder', async () => {
+        assert.ok(canListUploads(store));
+        const root = opened.root!;
+        const upload = await store.createUpload('strict/UPLOAD', 10);
+        const folder = path.join(root, 'strict');
+        const outside = path.join(await mkdtemp(path.join(tmpdir(), 'tranche-outside-')), 'target');
+        await writeFile(outside, 'not the store\'s');
+        await symlink(outside, path.join(folder, 'LINK'));
+        await mkdir(path.join(folder, 'FOLDER'));
+        await writeFile(path.join(folder, '.hidden'), 'x');
+        await writeFile(path.join(folder, 'a.tmp'), 'x');
+        const hourAgo = new Date(Date.now() - 3600_000);
+        for (const name of await readdir(folder)) await lutimes(path.join(folder, name), hourAgo, hourAgo);
+        await utimes(outside, hourAgo, hourAgo);
+        const now = new Date();
+        assert.deepEqual(await listed(store, 'strict', now), [upload]);
+        await symlink(folder, path.join(root, 'linked'));
+        assert.deepEqual(await listed(store, 'linked', now), []);
+        await rm(path.dirname(outside), { recursive: true, force: true });
+      });
+
+      test('the spool lists uploads when the store under it does, and aborting a listed one empties both', async () => {
+        const spoolDir = await mkdtemp(path.join(tmpdir(), 'tranche-spool-fs-'));
+        try {
+          const spooled = new SpoolingBlobStore(store, spoolDir);
+          assert.ok(canListUploads(spooled));
+          const target = await spooled.createUpload('spooled/UPLOAD', 20);
+          await writeParts(spooled, target, randomBytes(20), 10, [0]);
+          assert.equal((await readdir(spoolDir)).length, 1);
+          const found = await listed(spooled, 'spooled', new Date(Date.now() + 1000));
+          assert.deepEqual(found, [target]);
+          await spooled.abortUpload(found[0]!);
+          assert.deepEqual(await listed(store, 'spooled', new Date(Date.now() + 1000)), []);
+          assert.deepEqual(await readdir(spoolDir), []);
+        } finally {
+          await rm(spoolDir, { recursive: true, force: true });
+        }
       });
     }
 
@@ -253,6 +332,10 @@ for (const implementation of IMPLEMENTATIONS) {
 function describeS3Only(get: () => Opened): void {
   test('S3 part size: 5 MiB', () => {
     assert.equal(get().store.minPartSize, 5 * 1024 * 1024);
+  });
+
+  test('S3 stores do not list uploads: a bucket lifecycle rule reclaims incomplete ones (docs/SCALE-OUT.md)', () => {
+    assert.equal(canListUploads(get().store), false);
   });
 
   test('a short, long or failing body never becomes an S3 part', async () => {

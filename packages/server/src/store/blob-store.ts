@@ -47,7 +47,10 @@ export interface BlobStore {
  * server advance the whole-file SHA-1 in the background as parts arrive out of order.
  */
 export interface UploadReader {
-  /** Bytes [start, end] (inclusive) of the upload; throws when some of them cannot be read here. */
+  /**
+   * Bytes [start, end] (inclusive) of the upload; throws when some of them cannot be read here. The chunks may be
+   * views of one reused buffer: each is valid only until the next one is requested (copy what you keep).
+   */
   readUpload(target: UploadTarget, start: number, end: number, signal?: AbortSignal): Promise<ByteSource>;
   /**
    * How far, from `start`, the bytes of the upload can be read here, up to `end` (exclusive): returns e with
@@ -66,12 +69,26 @@ export interface PresignedReader {
   presignGet(key: string, expiresInSeconds: number, filename?: string): Promise<string>;
 }
 
+/**
+ * Optional capability: list the uploads a store holds in a folder, so that uploads no record names (a crash between
+ * creating an upload and recording it) can be found and aborted. A store where a completed upload stays in place
+ * as its object (local files) lists completed uploads too: only the caller's records tell them apart.
+ */
+export interface UploadLister {
+  /** Uploads with keys `folder/NAME` (NAME one key segment) last written before `notTouchedSince`. */
+  listUploads(folder: string, notTouchedSince: Date): AsyncIterable<UploadTarget>;
+}
+
 export function canPresign(store: BlobStore): store is BlobStore & PresignedReader {
   return typeof (store as Partial<PresignedReader>).presignGet === 'function';
 }
 
 export function canReadUploads(store: BlobStore): store is BlobStore & UploadReader {
   return typeof (store as Partial<UploadReader>).readUpload === 'function';
+}
+
+export function canListUploads(store: BlobStore): store is BlobStore & UploadLister {
+  return typeof (store as Partial<UploadLister>).listUploads === 'function';
 }
 
 /** Thrown by stores when the medium is full; rendered as 507 insufficient_storage. */

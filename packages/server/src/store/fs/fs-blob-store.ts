@@ -3,23 +3,25 @@
  * written at its offset and fdatasync'ed before writePart resolves, so commit only has to keep the file.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { BlobStore, ByteSource, PartPlacement, UploadReader, UploadTarget } from '../blob-store.js';
+import type { BlobStore, ByteSource, PartPlacement, UploadLister, UploadReader, UploadTarget } from '../blob-store.js';
 import { BodyLengthError, StorageFullError } from '../blob-store.js';
 import { GroupSync } from './group-sync.js';
-import { chunksAfter } from '../chunks.js';
+import { chunksAfter, WRITE_BATCH_BYTES } from '../chunks.js';
+import { readThrough } from '../reused-buffer-reads.js';
 
 const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
-/** Socket chunks are gathered into writes of about this size: fewer syscalls, bounded memory. */
-const WRITE_BATCH = 1 << 20;
+const KEY_SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** Reads (downloads, the whole-file hash) move this much per call. */
+const READ_CHUNK = 1 << 20;
 
 export interface FsBlobStoreOptions {
   /** Directory that holds every blob; created when missing. */
   root: string;
 }
 
-export class FsBlobStore implements BlobStore, UploadReader {
+export class FsBlobStore implements BlobStore, UploadReader, UploadLister {
   private readonly syncs = new GroupSync();
 
   private constructor(private readonly root: string) {}
@@ -70,12 +72,27 @@ export class FsBlobStore implements BlobStore, UploadReader {
     await rm(this.pathOf(target.key), { force: true });
   }
 
-  async readUpload(target: UploadTarget, start: number, end: number): Promise<ByteSource> {
-    return createReadStream(this.pathOf(target.key), { start, end, highWaterMark: WRITE_BATCH });
+  async readUpload(target: UploadTarget, start: number, end: number, signal?: AbortSignal): Promise<ByteSource> {
+    const handle = await open(this.pathOf(target.key), 'r');
+    return closing(handle, readThrough(handle, Buffer.allocUnsafe(Math.min(READ_CHUNK, end + 1 - start)), start, end + 1, signal));
   }
 
   async readableExtent(_target: UploadTarget, _start: number, end: number): Promise<number> {
     return end;
+  }
+
+  /**
+   * The regular files directly in `folder` whose names could be keys: what createUpload made there, and completed
+   * uploads (a local upload is its own object). Symbolic links are never followed, the folder's included.
+   */
+  async *listUploads(folder: string, notTouchedSince: Date): AsyncIterable<UploadTarget> {
+    const dir = this.pathOf(folder);
+    if (!(await lstat(dir).catch(absentAsUndefined))?.isDirectory()) return;
+    for (const name of (await readdir(dir).catch(absentAsUndefined)) ?? []) {
+      if (!KEY_SEGMENT.test(name)) continue;
+      const stats = await lstat(path.join(dir, name)).catch(absentAsUndefined);
+      if (stats?.isFile() && stats.mtimeMs < notTouchedSince.getTime()) yield { key: `${folder}/${name}`, uploadId: null };
+    }
   }
 
   async put(key: string, body: ByteSource, signal?: AbortSignal): Promise<{ size: number }> {
@@ -98,7 +115,7 @@ export class FsBlobStore implements BlobStore, UploadReader {
   }
 
   async get(key: string, range?: { start: number; end: number }): Promise<ByteSource> {
-    return createReadStream(this.pathOf(key), { ...range, highWaterMark: WRITE_BATCH });
+    return createReadStream(this.pathOf(key), { ...range, highWaterMark: READ_CHUNK });
   }
 
   async delete(key: string): Promise<void> {
@@ -136,11 +153,17 @@ async function writeAt(
     }
     batch.push(chunk);
     batchBytes += chunk.byteLength;
-    if (batchBytes >= WRITE_BATCH) await flush();
+    if (batchBytes >= WRITE_BATCH_BYTES) await flush();
   }
   await flush();
   if (expected !== undefined && written !== expected) throw new BodyLengthError(expected, written);
   return written;
+}
+
+/** undefined for a file that is not there (any more); rethrows anything else. */
+function absentAsUndefined(error: unknown): undefined {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  throw error;
 }
 
 async function withFullCheck<T>(work: () => Promise<T>): Promise<T> {
@@ -151,5 +174,13 @@ async function withFullCheck<T>(work: () => Promise<T>): Promise<T> {
       throw new StorageFullError(error);
     }
     throw error;
+  }
+}
+
+async function* closing(handle: FileHandle, chunks: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* chunks;
+  } finally {
+    await handle.close();
   }
 }

@@ -7,8 +7,9 @@
  */
 import { open, readdir, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { BlobStore, ByteSource, PartPlacement, PresignedReader, UploadReader, UploadTarget } from '../blob-store.js';
-import { canPresign } from '../blob-store.js';
+import { readThrough } from '../reused-buffer-reads.js';
+import type { BlobStore, ByteSource, PartPlacement, PresignedReader, UploadLister, UploadReader, UploadTarget } from '../blob-store.js';
+import { canListUploads, canPresign } from '../blob-store.js';
 import { SpoolFile } from './spool-file.js';
 import { contiguousRun, isAbsent, listParts, TEMP_SUFFIX, uploadDirName, type SpooledPart } from './spool-layout.js';
 
@@ -19,6 +20,8 @@ export class SpoolingBlobStore implements BlobStore, UploadReader {
   /** Present only when the inner store presigns. */
   readonly presignGet?: PresignedReader['presignGet'];
   readonly presignSeconds?: number;
+  /** Present only when the inner store lists its uploads (not S3: there a lifecycle rule reclaims them). */
+  readonly listUploads?: UploadLister['listUploads'];
 
   constructor(
     private readonly inner: BlobStore,
@@ -30,6 +33,7 @@ export class SpoolingBlobStore implements BlobStore, UploadReader {
       const seconds = (inner as { presignSeconds?: number }).presignSeconds;
       if (seconds !== undefined) this.presignSeconds = seconds;
     }
+    if (canListUploads(inner)) this.listUploads = (folder, notTouchedSince) => inner.listUploads(folder, notTouchedSince);
   }
 
   createUpload(key: string, size: number, signal?: AbortSignal): Promise<UploadTarget> {
@@ -145,24 +149,20 @@ export class SpoolingBlobStore implements BlobStore, UploadReader {
   }
 }
 
-/** Streams [start, stop) out of consecutive part files; closes every handle however the reading ends. */
+/**
+ * Streams [start, stop) out of consecutive part files through one reused buffer (UploadReader's contract); closes
+ * every handle however the reading ends.
+ */
 async function* readRun(run: SpooledPart[], handles: FileHandle[], start: number, stop: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, stop - start));
   let next = 0;
   try {
     for (; next < run.length; next++) {
       const part = run[next]!;
-      const handle = handles[next]!;
-      let position = Math.max(start, part.offset) - part.offset;
-      const last = Math.min(stop, part.offset + part.size) - part.offset;
-      while (position < last) {
-        signal?.throwIfAborted();
-        const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, last - position));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-        if (bytesRead === 0) throw new Error(`spooled part at ${part.offset} is shorter than ${part.size} bytes`);
-        position += bytesRead;
-        yield buffer.subarray(0, bytesRead);
-      }
-      await handle.close();
+      const from = Math.max(start, part.offset) - part.offset;
+      const to = Math.min(stop, part.offset + part.size) - part.offset;
+      yield* readThrough(handles[next]!, buffer, from, to, signal);
+      await handles[next]!.close();
     }
   } finally {
     await Promise.all(handles.slice(next).map((handle) => handle.close().catch(() => {})));
