@@ -8,10 +8,8 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { ByteSource } from '../blob-store.js';
 import { partFileName, TEMP_SUFFIX } from './spool-layout.js';
-import { chunksAfter } from '../chunks.js';
+import { chunksAfter, WRITE_BATCH_BYTES } from '../chunks.js';
 
-/** Socket chunks are gathered into writes of about this size. */
-const WRITE_BATCH = 1 << 20;
 
 export class SpoolFile {
   private written = 0;
@@ -39,7 +37,7 @@ export class SpoolFile {
   }
 
   /**
-   * Yields the body's chunks while copying them to the file in batches of about 1 MiB (one writev each: socket
+   * Yields the body's chunks while copying them to the file in batches of WRITE_BATCH_BYTES (one writev each: socket
    * chunks are small); reads on only once the previous batch is written, so at most two batches are held.
    */
   async *tee(body: ByteSource): AsyncGenerator<Uint8Array> {
@@ -49,7 +47,7 @@ export class SpoolFile {
     for await (const chunk of body) {
       batch.push(chunk);
       batchBytes += chunk.byteLength;
-      if (batchBytes >= WRITE_BATCH) {
+      if (batchBytes >= WRITE_BATCH_BYTES) {
         await pending;
         pending = this.write(batch, batchBytes);
         batch = [];
