@@ -49,10 +49,13 @@ export class ServerProcess {
     return this.child?.pid;
   }
 
-  /** Starts the server with `env` added to this process's environment; resolves once it listens. */
-  async launch(env: Record<string, string> = {}): Promise<void> {
+  /**
+   * Starts the server with `env` added to this process's environment and `flags` after the fixed ones; resolves
+   * once it listens.
+   */
+  async launch(env: Record<string, string> = {}, flags: string[] = []): Promise<void> {
     if (this.running) throw new Error('the server is already running');
-    const args = [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', String(this.listeningPort), '--data-dir', this.dataDir, ...this.args];
+    const args = [CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', String(this.listeningPort), '--data-dir', this.dataDir, ...this.args, ...flags];
     if (this.listeningPort !== 0) args.push('--public-url', this.origin);
     const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

@@ -23,6 +23,8 @@ export interface TrancheServerOptions extends StoreOptions, HttpOptions {
   policy?: Partial<Omit<UploadPolicy, 'publicUrl'>>;
   /** How often the janitor releases expired and aborted sessions (default 60 s). */
   janitorIntervalMs?: number;
+  /** How long the janitor leaves an upload blob without a session alone before removing it (default 1 h). */
+  orphanAgeMs?: number;
   /** How long a shutdown lets in-flight requests finish (default 30 s). */
   shutdownTimeoutMs?: number;
   /** This instance's name in part claims and logs (default: a random UUID). */
@@ -52,7 +54,7 @@ export async function startTranche(options: TrancheServerOptions): Promise<Tranc
     log: console,
   };
   const hashWorker = new WorkerRangeHasher(new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: blobOptions }));
-  const domain = createDomain(ctx, { ranges: hashWorker, clustered: databaseKind(options) === 'postgres', instanceId: options.instanceId ?? randomUUID() });
+  const domain = createDomain(ctx, { ranges: hashWorker, clustered: databaseKind(options) === 'postgres', instanceId: options.instanceId ?? randomUUID(), orphanAgeMs: options.orphanAgeMs });
   const app = withGracefulShutdown(await buildApp(domain, options), options.shutdownTimeoutMs);
   ctx.log = app.log;
   await app.listen({ host: options.host, port: options.port });

@@ -17,6 +17,7 @@ export interface ServeFlags {
   maxFileSize?: number;
   userQuota?: number;
   janitorInterval?: number;
+  orphanAge?: number;
   shutdownTimeout?: number;
   logLevel: string;
   rateLimit?: number;
@@ -44,6 +45,7 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--max-file-size <bytes>', 'largest file a user may store (default 150000000000)').env('TRANCHE_MAX_FILE_SIZE').argParser(integer(1)))
     .addOption(new Option('--user-quota <bytes>', 'storage each user may use (default: unlimited)').env('TRANCHE_USER_QUOTA').argParser(integer(1)))
     .addOption(new Option('--janitor-interval <seconds>', 'how often expired and aborted sessions are released (default 60)').env('TRANCHE_JANITOR_INTERVAL').argParser(integer(1)))
+    .addOption(new Option('--orphan-age <seconds>', 'how long an upload blob without a session is kept before the janitor removes it (default 3600)').env('TRANCHE_ORPHAN_AGE').argParser(integer(1)))
     .addOption(new Option('--shutdown-timeout <seconds>', 'how long SIGTERM lets in-flight requests finish (default 30)').env('TRANCHE_SHUTDOWN_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|silent').env('TRANCHE_LOG_LEVEL').default('info'))
     .addOption(new Option('--rate-limit <n>', 'requests per minute per token, part PUTs excepted; 0: unlimited (default 1000)').env('TRANCHE_RATE_LIMIT').argParser(integer(0)))
@@ -74,6 +76,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     idleTimeoutMs: seconds(flags.idleTimeout),
     keepAliveTimeoutMs: seconds(flags.keepAliveTimeout),
     janitorIntervalMs: flags.janitorInterval === undefined ? undefined : flags.janitorInterval * 1000,
+    orphanAgeMs: seconds(flags.orphanAge),
     shutdownTimeoutMs: flags.shutdownTimeout === undefined ? undefined : flags.shutdownTimeout * 1000,
     policy: {
       minChunkedSize: flags.minChunkedSize,

@@ -10,8 +10,18 @@ export function newObjectKey(): string {
   return `objects/${randomBytes(16).toString('hex')}`;
 }
 
+/** The folder of every session's upload blob. */
+export const SESSION_BLOB_FOLDER = 'uploads';
+const SESSION_BLOB_KEY = /^uploads\/([0-9A-F]{32})$/;
+
 export function sessionBlobKey(sessionId: string): string {
-  return `uploads/${sessionId}`;
+  return `${SESSION_BLOB_FOLDER}/${sessionId}`;
+}
+
+/** The session id in a key that `sessionBlobKey` made; undefined for any other key. */
+export function sessionIdOfBlobKey(key: string): string | undefined {
+  const id = SESSION_BLOB_KEY.exec(key)?.[1];
+  return id !== undefined && sessionBlobKey(id) === key ? id : undefined;
 }
 
 /**

@@ -32,6 +32,8 @@ export interface DomainOptions {
   clustered?: boolean;
   /** This process's name in part claims (default: a random UUID). */
   instanceId?: string;
+  /** How long the janitor leaves an upload blob without a session alone (default 1 h). */
+  orphanAgeMs?: number;
 }
 
 export function createDomain(ctx: DomainContext, options: DomainOptions = {}): Domain {
@@ -48,7 +50,7 @@ export function createDomain(ctx: DomainContext, options: DomainOptions = {}): D
     commits: new Commits(ctx, hasher, views),
     folders: new Folders(ctx, views),
     files: new FilesService(ctx, views),
-    janitor: new Janitor(ctx, sessions),
+    janitor: new Janitor(ctx, sessions, options.orphanAgeMs),
     hasher,
   };
 }

@@ -1,5 +1,9 @@
-/** Releases the bytes of aborted and expired sessions, periodically; one instance at a time across a cluster. */
+/**
+ * Releases the bytes of aborted and expired sessions, and removes upload blobs without a session, periodically;
+ * one instance at a time across a cluster.
+ */
 import type { DomainContext } from './context.js';
+import { OrphanUploads } from './orphan-uploads.js';
 import type { UploadSessions } from './upload-sessions.js';
 
 const BATCH = 100;
@@ -7,11 +11,17 @@ const BATCH = 100;
 export class Janitor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private readonly orphans: OrphanUploads;
+  private readonly stopping = new AbortController();
 
+  /** @param orphanAgeMs how long an upload blob without a session is left alone (default 1 h). */
   constructor(
     private readonly ctx: DomainContext,
     private readonly sessions: UploadSessions,
-  ) {}
+    orphanAgeMs?: number,
+  ) {
+    this.orphans = new OrphanUploads(ctx, orphanAgeMs);
+  }
 
   start(intervalMs: number): void {
     this.timer = setInterval(() => void this.sweep(), intervalMs);
@@ -20,6 +30,7 @@ export class Janitor {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.stopping.abort();
     await this.running;
   }
 
@@ -31,7 +42,11 @@ export class Janitor {
 
   private async pass(): Promise<number> {
     try {
-      const outcome = await this.ctx.meta.exclusively('janitor', () => this.release());
+      const outcome = await this.ctx.meta.exclusively('janitor', async () => {
+        const released = await this.release();
+        await this.removeOrphans();
+        return released;
+      });
       return outcome.ran ? outcome.value : 0;
     } catch (error) {
       this.ctx.log.error({ err: error }, 'janitor pass failed');
@@ -54,5 +69,14 @@ export class Janitor {
     }
     if (released > 0) this.ctx.log.info({ released }, 'janitor released expired or aborted sessions');
     return released;
+  }
+
+  private async removeOrphans(): Promise<void> {
+    try {
+      const removed = await this.orphans.sweepIfDue(this.stopping.signal);
+      if (removed > 0) this.ctx.log.info({ removed }, 'janitor removed upload blobs without a session');
+    } catch (error) {
+      this.ctx.log.error({ err: error }, 'janitor: removing upload blobs without a session failed');
+    }
   }
 }
