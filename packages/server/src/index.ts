@@ -11,3 +11,4 @@ export { canPresign, type PresignedReader } from './store/blob-store.js';
 export { openS3BlobStore, S3BlobStore, PresigningS3BlobStore, S3_MIN_PART_SIZE } from './store/s3/s3-blob-store.js';
 export { parseS3Location, S3LocationError, MAX_PRESIGN_SECONDS, type S3Location } from './store/s3/s3-location.js';
 export { SpoolingBlobStore } from './store/spool/spooling-blob-store.js';
+export { InlineRangeHasher, LiveHashGapError, digestOfState, type RangeHasher } from './domain/hashing/range-hasher.js';

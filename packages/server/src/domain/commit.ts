@@ -58,7 +58,7 @@ export class Commits {
     session = await this.hashed(session, parts);
     if (session.hashedBytes < session.fileSize) {
       await this.ctx.meta.setPendingCommits(session.id, session.pendingCommits + 1);
-      const remaining = session.fileSize - session.hashedBytes;
+      const remaining = session.fileSize - this.hasher.hashedBytes(session);
       return { status: 202, retryAfterSeconds: Math.min(30, Math.max(1, Math.ceil(remaining / 200e6))) };
     }
     const actual = (await this.hasher.digestOf(session))!;

@@ -2,23 +2,25 @@
 import { Worker } from 'node:worker_threads';
 import type { HashSource, RangeHasher } from './range-hasher.js';
 
-export interface FoldRequest {
-  id: number;
-  source: HashSource;
-  state: Uint8Array | null;
-  start: number;
-  end: number;
-}
+export type HashRequest = { id: number } & (
+  | { op: 'fold'; source: HashSource; state: Uint8Array | null; start: number; end: number }
+  | { op: 'foldLive'; name: string; source: HashSource; start: number; end: number }
+  | { op: 'finishLive'; name: string }
+  | { op: 'forgetLive'; name: string }
+);
 
-export type FoldResponse = { id: number; state: Uint8Array } | { id: number; error: string };
+export type HashResponse = { id: number; state: Uint8Array | null } | { id: number; error: string };
+
+/** Distributes without `id`, so each member of the union keeps its own fields. */
+type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export class WorkerRangeHasher implements RangeHasher {
-  private readonly pending = new Map<number, { resolve: (state: Uint8Array) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (state: Uint8Array | null) => void; reject: (error: Error) => void }>();
   private nextId = 1;
 
-  /** `entry` is a worker module that answers FoldRequests (see hash-worker.ts); `workerData` configures it. */
+  /** `worker` runs hash-worker.ts, which answers HashRequests. */
   constructor(private readonly worker: Worker) {
-    worker.on('message', (message: FoldResponse) => {
+    worker.on('message', (message: HashResponse) => {
       const waiter = this.pending.get(message.id);
       if (!waiter) return;
       this.pending.delete(message.id);
@@ -30,16 +32,32 @@ export class WorkerRangeHasher implements RangeHasher {
     worker.unref();
   }
 
-  fold(source: HashSource, state: Uint8Array | null, start: number, end: number): Promise<Uint8Array> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, source, state, start, end } satisfies FoldRequest);
-    });
+  async fold(source: HashSource, state: Uint8Array | null, start: number, end: number): Promise<Uint8Array> {
+    return (await this.ask({ op: 'fold', source, state, start, end }))!;
+  }
+
+  async foldLive(name: string, source: HashSource, start: number, end: number): Promise<void> {
+    await this.ask({ op: 'foldLive', name, source, start, end });
+  }
+
+  async finishLive(name: string): Promise<Uint8Array> {
+    return (await this.ask({ op: 'finishLive', name }))!;
+  }
+
+  async forgetLive(name: string): Promise<void> {
+    await this.ask({ op: 'forgetLive', name });
   }
 
   async close(): Promise<void> {
     await this.worker.terminate();
+  }
+
+  private ask(request: Unnumbered<HashRequest>): Promise<Uint8Array | null> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, ...request } as HashRequest);
+    });
   }
 
   private failAll(error: Error): void {
