@@ -9,8 +9,11 @@ const FULL = {
   uploadBytes: 1 * GiB,
   uploadRuns: 3,
   commitSizes: [256 * MiB, 1 * GiB, 4 * GiB],
-  /** Runs per size (the median is reported); fewer for 4 GiB, whose uploads dominate the bench's time. */
-  commitRuns: [5, 3, 2],
+  /**
+   * Runs per size (the median is reported). Five at every size: a commit takes 5–50 ms, most of it the whole-file
+   * hash folding the last parts in flight, so single runs scatter by several times at any size.
+   */
+  commitRuns: [5, 5, 5],
   memoryConcurrency: 32,
   memoryPartSizes: [8 * MiB, 64 * MiB],
   downloadBytes: 1 * GiB,
