@@ -17,6 +17,8 @@ import type { WholeFileHasher } from './whole-file-hash.js';
 const MAX_PENDING_COMMITS = 3;
 /** How often a waiting commit looks at the hash progress that other instances may be making. */
 const HASH_POLL_MS = 20;
+/** A single instance's commit waits on its own fold, looking at the clock this often (for its deadline). */
+const HASH_WAIT_SLICE_MS = 1_000;
 /** A prefix that has not moved for this long is stalled: its next bytes are on no live instance. */
 const HASH_STALL_MS = 2_000;
 
@@ -120,20 +122,22 @@ export class Commits {
   private async hashed(session: SessionRecord, parts: PartRecord[]): Promise<SessionRecord> {
     const started = Date.now();
     const deadline = session.pendingCommits >= MAX_PENDING_COMMITS ? Infinity : started + this.ctx.policy.commitWaitMs;
-    let seen = session.hashedBytes;
+    let seen = this.hasher.hashedBytes(session);
     let movedAt = started;
     for (;;) {
       if (session.hashedBytes === session.fileSize) return session;
       const advancing = this.hasher.advance(session.id, true);
       let timer: NodeJS.Timeout | undefined;
-      const waitMs = Math.min(deadline - Date.now(), HASH_POLL_MS);
+      // A single instance folds everything itself: wait for its fold, not for a poll tick.
+      const waitMs = Math.min(deadline - Date.now(), this.hasher.clustered ? HASH_POLL_MS : HASH_WAIT_SLICE_MS);
       await Promise.race([advancing, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))))]);
       clearTimeout(timer);
       session = (await this.ctx.meta.getSession(session.id))!;
       const now = Date.now();
       if (session.hashedBytes === session.fileSize || now >= deadline) return session;
-      if (session.hashedBytes !== seen) {
-        seen = session.hashedBytes;
+      const hashed = this.hasher.hashedBytes(session);
+      if (hashed !== seen) {
+        seen = hashed;
         movedAt = now;
         continue;
       }
