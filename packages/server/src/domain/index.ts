@@ -41,7 +41,7 @@ export function createDomain(ctx: DomainContext, options: DomainOptions = {}): D
   const hasher = new WholeFileHasher(ctx, options.ranges ?? new InlineRangeHasher(ctx.blobs), clustered);
   const claims = new PartClaims(ctx, { clustered, holder: options.instanceId ?? randomUUID() });
   const views = new FileViews(ctx);
-  const sessions = new UploadSessions(ctx);
+  const sessions = new UploadSessions(ctx, hasher);
   return {
     ctx,
     auth: new Authenticator(ctx.meta),

@@ -10,6 +10,7 @@ import {
   type UploadSession,
 } from '@tranche/protocol';
 import type { SessionRecord, UserRecord } from '../store/metadata-store.js';
+import type { WholeFileHasher } from './whole-file-hash.js';
 import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import { newSessionId, sessionBlobKey } from './ids.js';
@@ -21,7 +22,10 @@ import { findSession, sessionFor } from './session-access.js';
 import { partView, sessionView } from './views.js';
 
 export class UploadSessions {
-  constructor(private readonly ctx: DomainContext) {}
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly hasher: WholeFileHasher,
+  ) {}
 
   /** POST /files/upload_sessions */
   async createForNewFile(user: UserRecord, body: unknown): Promise<UploadSession> {
@@ -147,6 +151,7 @@ export class UploadSessions {
     await this.ctx.blobs.abortUpload({ key: session.blobKey, uploadId: session.blobUploadId });
     crashPoint('session-blob-released');
     await this.ctx.meta.markPurged(session.id);
+    await this.hasher.forget(session.id);
     return true;
   }
 

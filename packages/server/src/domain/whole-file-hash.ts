@@ -111,6 +111,18 @@ export class WholeFileHasher {
     return digestOfState(session.hashState);
   }
 
+  /** Drops what this instance keeps in memory about a session whose bytes were released (abort, expiry). */
+  async forget(sessionId: string): Promise<void> {
+    this.unsaved.delete(sessionId);
+    this.watched.delete(sessionId);
+    if (this.live.delete(sessionId)) await this.ranges?.forgetLive(sessionId);
+  }
+
+  /** How many sessions this instance keeps hash progress or a watch for, in memory. */
+  get trackedSessions(): number {
+    return new Set([...this.live.keys(), ...this.unsaved.keys(), ...this.watched.keys()]).size;
+  }
+
   stop(): void {
     clearInterval(this.watchTimer);
     this.watchTimer = undefined;
