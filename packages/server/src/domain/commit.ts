@@ -141,9 +141,9 @@ export class Commits {
         movedAt = now;
         continue;
       }
-      // A single instance folds everything itself: a slow fold is not a stall.
+      // Nothing folded here: on a cluster the next bytes may be another instance's to fold; a single instance folds
+      // everything itself, so a fold that ended short (an error, logged) is retried, never taken for a stall.
       if (now - movedAt < HASH_STALL_MS || !this.hasher.clustered) {
-        // Nothing to fold here: the next bytes are another instance's to fold. Look again shortly.
         await new Promise((resolve) => setTimeout(resolve, HASH_POLL_MS));
         continue;
       }

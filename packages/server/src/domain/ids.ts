@@ -12,7 +12,7 @@ export function newObjectKey(): string {
 
 /** The folder of every session's upload blob. */
 export const SESSION_BLOB_FOLDER = 'uploads';
-const SESSION_BLOB_KEY = /^uploads\/([0-9A-F]{32})$/;
+const SESSION_BLOB_KEY = new RegExp(`^${SESSION_BLOB_FOLDER}/([0-9A-F]{32})$`);
 
 export function sessionBlobKey(sessionId: string): string {
   return `${SESSION_BLOB_FOLDER}/${sessionId}`;
@@ -20,8 +20,7 @@ export function sessionBlobKey(sessionId: string): string {
 
 /** The session id in a key that `sessionBlobKey` made; undefined for any other key. */
 export function sessionIdOfBlobKey(key: string): string | undefined {
-  const id = SESSION_BLOB_KEY.exec(key)?.[1];
-  return id !== undefined && sessionBlobKey(id) === key ? id : undefined;
+  return SESSION_BLOB_KEY.exec(key)?.[1];
 }
 
 /**

@@ -65,16 +65,15 @@ export class PartUploads {
     } catch (error) {
       throw bodyError(error, size);
     }
-    const actual = expectedSha1;
     crashPoint('part-written');
-    const part: PartRecord = { sessionId: session.id, partId: partIdFor(session.id, index), offset, size, sha1: actual, etag: receipt.etag };
+    const part: PartRecord = { sessionId: session.id, partId: partIdFor(session.id, index), offset, size, sha1: expectedSha1, etag: receipt.etag };
     const outcome = await this.ctx.meta.insertPart(part);
     if ('sessionState' in outcome) {
       throw outcome.sessionState === 'committed'
         ? new BoxError('bad_request', 'The upload session has been committed; parts can no longer be uploaded')
         : new BoxError('not_found', 'Upload session not found');
     }
-    if (!outcome.inserted) sameOrOverlap(outcome.part, size, actual);
+    if (!outcome.inserted) sameOrOverlap(outcome.part, size, expectedSha1);
     this.hasher.partStored(session.id, part.offset + part.size);
     crashPoint('part-recorded');
     return outcome.part;

@@ -15,7 +15,7 @@
  * the object back.
  */
 import type { SessionRecord } from '../store/metadata-store.js';
-import type { BlobStore, UploadReader } from '../store/blob-store.js';
+import { canReadUploads } from '../store/blob-store.js';
 import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import { digestOfState, type HashSource, type RangeHasher } from './hashing/range-hasher.js';
@@ -155,7 +155,7 @@ export class WholeFileHasher {
       }
       const source = sourceOf(session);
       if (source.kind === 'object' && !fromObject()) break;
-      if (source.kind === 'upload' && end > from) end = await readerOf(this.ctx.blobs)?.readableExtent(source.target, from, end) ?? from;
+      if (source.kind === 'upload' && end > from) end = canReadUploads(this.ctx.blobs) ? await this.ctx.blobs.readableExtent(source.target, from, end) : from;
       if (end === from) break;
       if (progress.live) {
         await this.foldLive(session, source, from, end);
@@ -217,29 +217,25 @@ export class WholeFileHasher {
 
   /** Stops watching a session the prefix has passed (or that ended), and lets a spool drop what was hashed. */
   private async settle(sessionId: string, session: SessionRecord | undefined): Promise<void> {
-    const watch = this.watched.get(sessionId);
     const over = !session || session.state !== 'active' || session.purged;
     if (over) {
-      this.unsaved.delete(sessionId);
-      if (this.live.delete(sessionId)) await this.ranges?.forgetLive(sessionId);
+      await this.forget(sessionId);
+    } else {
+      const watch = this.watched.get(sessionId);
+      if (watch) {
+        const now = Date.now();
+        if (session.hashedBytes !== watch.hashedBytes) Object.assign(watch, { hashedBytes: session.hashedBytes, movedAt: now });
+        if (session.uploadCompleted || session.hashedBytes >= watch.end || now - watch.movedAt > WATCH_GIVE_UP_MS) this.watched.delete(sessionId);
+      }
     }
-    if (watch) {
-      const now = Date.now();
-      if (!over && session.hashedBytes !== watch.hashedBytes) Object.assign(watch, { hashedBytes: session.hashedBytes, movedAt: now });
-      if (over || session.uploadCompleted || session.hashedBytes >= watch.end || now - watch.movedAt > WATCH_GIVE_UP_MS) this.watched.delete(sessionId);
-    }
-    const reader = readerOf(this.ctx.blobs);
-    if (session && reader?.discardBelow) {
+    const { blobs } = this.ctx;
+    if (session && canReadUploads(blobs) && blobs.discardBelow) {
       const target = { key: session.blobKey, uploadId: session.blobUploadId };
-      await reader.discardBelow(target, over ? Number.MAX_SAFE_INTEGER : session.hashedBytes);
+      await blobs.discardBelow(target, over ? Number.MAX_SAFE_INTEGER : session.hashedBytes);
     }
   }
 }
 
 function sourceOf(session: SessionRecord): HashSource {
   return session.uploadCompleted ? { kind: 'object', key: session.blobKey } : { kind: 'upload', target: { key: session.blobKey, uploadId: session.blobUploadId } };
-}
-
-function readerOf(blobs: BlobStore): (BlobStore & UploadReader) | undefined {
-  return typeof (blobs as Partial<UploadReader>).readableExtent === 'function' ? (blobs as BlobStore & UploadReader) : undefined;
 }

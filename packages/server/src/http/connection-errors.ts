@@ -24,10 +24,14 @@ export function connectionErrorOf(error: NodeJS.ErrnoException): BoxError {
   }
 }
 
+/** The response Node is writing on this socket, if any (Node keeps it on the socket, undocumented). */
+function inFlightResponse(socket: Duplex): ServerResponse | null | undefined {
+  return (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+}
+
 /** A response on this socket has begun: writing anything more would corrupt it. */
 function responseStarted(socket: Duplex): boolean {
-  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
-  return inFlight?.headersSent === true;
+  return inFlightResponse(socket)?.headersSent === true;
 }
 
 /** Writes a complete Box error response straight to the socket (no Fastify request exists) and closes it. */
@@ -62,7 +66,7 @@ export function answerEdgeCases(server: Server): void {
   // A socket idle for the idle timeout: mid-body (a stalled client) it gets a 408 before it is closed; between
   // requests, or while a response is being written, it is just closed, as Node does by default.
   server.on('timeout', (socket: Duplex) => {
-    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    const inFlight = inFlightResponse(socket);
     if (inFlight && !inFlight.headersSent && inFlight.req?.complete === false) {
       answerOnSocket(socket, new BoxError('request_timeout', 'The request body stopped arriving'));
     } else {

@@ -1,4 +1,5 @@
-/** Helpers for lists of byte chunks written with writev. */
+/** Writing lists of byte chunks with writev. */
+import type { FileHandle } from 'node:fs/promises';
 
 /**
  * Socket chunks are gathered into writes of about this size: fewer syscalls, bounded memory. Each part in flight
@@ -7,8 +8,20 @@
  */
 export const WRITE_BATCH_BYTES = 1 << 18;
 
+/** Writes all `bytes` of `chunks` at `position`, writing again what a short writev left. */
+export async function writevAll(handle: FileHandle, chunks: Uint8Array[], bytes: number, position: number): Promise<void> {
+  let done = 0;
+  let rest = chunks;
+  for (;;) {
+    const { bytesWritten } = await handle.writev(rest, position + done);
+    done += bytesWritten;
+    if (done >= bytes) return;
+    rest = chunksAfter(rest, bytesWritten);
+  }
+}
+
 /** The chunks after the first `consumed` bytes (what a short writev left to write). */
-export function chunksAfter(chunks: Uint8Array[], consumed: number): Uint8Array[] {
+function chunksAfter(chunks: Uint8Array[], consumed: number): Uint8Array[] {
   const rest: Uint8Array[] = [];
   for (const chunk of chunks) {
     if (consumed >= chunk.byteLength) {

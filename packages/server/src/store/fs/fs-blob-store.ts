@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BlobStore, ByteSource, PartPlacement, UploadLister, UploadReader, UploadTarget } from '../blob-store.js';
 import { BodyLengthError, StorageFullError } from '../blob-store.js';
 import { GroupSync } from './group-sync.js';
-import { chunksAfter, WRITE_BATCH_BYTES } from '../chunks.js';
+import { WRITE_BATCH_BYTES, writevAll } from '../chunks.js';
 import { readThrough } from '../reused-buffer-reads.js';
 
 const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
@@ -136,12 +136,7 @@ async function writeAt(
   let batchBytes = 0;
   const flush = async (): Promise<void> => {
     if (batchBytes === 0) return;
-    let offset = 0;
-    while (offset < batchBytes) {
-      const { bytesWritten } = await handle.writev(batch, position + written + offset);
-      offset += bytesWritten;
-      if (offset < batchBytes) batch = chunksAfter(batch, bytesWritten);
-    }
+    await writevAll(handle, batch, batchBytes, position + written);
     written += batchBytes;
     batch = [];
     batchBytes = 0;

@@ -8,7 +8,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { ByteSource } from '../blob-store.js';
 import { partFileName, TEMP_SUFFIX } from './spool-layout.js';
-import { chunksAfter, WRITE_BATCH_BYTES } from '../chunks.js';
+import { WRITE_BATCH_BYTES, writevAll } from '../chunks.js';
 
 
 export class SpoolFile {
@@ -80,14 +80,8 @@ export class SpoolFile {
   private async write(chunks: Uint8Array[], bytes: number): Promise<void> {
     if (this.failed) return;
     try {
-      let done = 0;
-      let rest = chunks;
-      while (done < bytes) {
-        const { bytesWritten } = await this.handle.writev(rest, this.written + done);
-        done += bytesWritten;
-        if (done < bytes) rest = chunksAfter(rest, bytesWritten);
-      }
-      this.written += done;
+      await writevAll(this.handle, chunks, bytes, this.written);
+      this.written += bytes;
     } catch {
       // A full or failing spool disk costs only this part's local copy.
       this.failed = true;
