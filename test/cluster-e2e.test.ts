@@ -78,7 +78,9 @@ describe('cluster: three instances over PostgreSQL + S3, no stickiness', () => {
     const file = path.join(work.dir, 'killed.bin');
     const sha1 = await randomFile(file, 12 * PART + 777);
     const running = startCli(['upload', file, '--server', balancer.origin, '--token', token, '--json'], { TRANCHE_STATE_DIR: path.join(work.dir, 'state') }, 180_000);
-    await running.waitFor((e, all) => all.filter((x) => x['event'] === 'part').length >= 3);
+    const isPart = (x: Record<string, unknown>): boolean => x['event'] === 'part';
+    let eventsBeforeKill = 0;
+    await running.waitFor((_e, all) => ((eventsBeforeKill = all.length), all.filter(isPart).length >= 3));
     const victim = servers[1]!;
     await victim.kill();
     await sleep(1500);
@@ -86,9 +88,12 @@ describe('cluster: three instances over PostgreSQL + S3, no stickiness', () => {
     balancer.backends = servers.map((s) => s.origin);
     const result = await running.done;
     assert.equal(result.code, 0, result.stderr);
+    const partsAfterKill = result.events.slice(eventsBeforeKill).filter(isPart).length;
+    assert.ok(partsAfterKill > 0, 'parts were still being sent when the instance died');
     const [committed] = eventsOf(result, 'committed');
     assert.equal(committed?.['sha1'], sha1);
     const info = await api.get(`/2.0/files/${committed!['fileId']}`);
+    assertStatus(info, 200);
     assert.equal(info.body.sha1, sha1);
     const down = await api.download(String(committed!['fileId']));
     assertStatus(down, 200);

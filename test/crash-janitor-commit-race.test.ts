@@ -9,88 +9,47 @@
  * server hits only by chance.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { createDomain, FsBlobStore, openSqliteMetadataStore, resolvePolicy, type Domain, type MetadataStore } from '@tranche/server';
+import type { MetadataStore } from '@tranche/server';
 import { randomBytesSeeded, shaDigest } from './helpers/http.js';
+import { inProcessDomain, putPart } from './helpers/in-process-domain.js';
 
 const PART = 1000;
 const TTL_MS = 60_000;
 
-test(
-  'a commit whose session expires and is released by the janitor before its transaction creates no file without bytes',
-  async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'tranche-race-'));
-    const store = await openSqliteMetadataStore({ filename: path.join(dir, 'tranche.db') });
-    const blobs = await FsBlobStore.open({ root: path.join(dir, 'blobs') });
-    let now = Date.now();
-    let domain!: Domain;
-    const meta = new Proxy(store, {
-      get(target, property) {
-        if (property === 'commitSession') {
-          return async (...args: Parameters<MetadataStore['commitSession']>) => {
-            now += TTL_MS + 1_000;
-            await domain.janitor.sweep();
-            return target.commitSession(...args);
-          };
-        }
-        const value = Reflect.get(target, property, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const quiet = { info() {}, warn() {}, error() {} };
-    domain = createDomain({
-      meta,
-      blobs,
-      policy: resolvePolicy({ publicUrl: 'http://127.0.0.1:1', minChunkedSize: 1, fixedPartSize: PART, sessionTtlMs: TTL_MS }),
-      now: () => new Date(now),
-      log: quiet,
-    });
-    try {
-      const user = await store.ensureUser('racer');
-      const data = randomBytesSeeded(2 * PART + 500, 5);
-      const session = await domain.sessions.createForNewFile(user, { folder_id: '0', file_size: data.length, file_name: 'race.bin' });
-      const parts = [];
-      for (let offset = 0; offset < data.length; offset += PART) {
-        const bytes = data.subarray(offset, Math.min(offset + PART, data.length));
-        parts.push(
-          await domain.parts.upload(user, {
-            sessionId: session.id,
-            contentRange: `bytes ${offset}-${offset + bytes.length - 1}/${data.length}`,
-            digest: shaDigest(bytes),
-            contentLength: String(bytes.length),
-            chunked: false,
-            body: (async function* () {
-              yield bytes;
-            })(),
-            signal: new AbortController().signal,
-          }),
-        );
-      }
+test('a commit whose session expires and is released by the janitor before its transaction is refused, and creates no file', async () => {
+  let releasedBeforeTransaction: number | undefined;
+  const { domain, store, clock, close } = await inProcessDomain({
+    partSize: PART,
+    sessionTtlMs: TTL_MS,
+    wrapMeta: (target, domainOf) =>
+      new Proxy(target, {
+        get(target, property) {
+          if (property === 'commitSession') {
+            return async (...args: Parameters<MetadataStore['commitSession']>) => {
+              clock.now += TTL_MS + 1_000;
+              releasedBeforeTransaction = await domainOf().janitor.sweep();
+              return target.commitSession(...args);
+            };
+          }
+          const value = Reflect.get(target, property, target) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }),
+  });
+  try {
+    const user = await store.ensureUser('racer');
+    const data = randomBytesSeeded(2 * PART + 500, 5);
+    const session = await domain.sessions.createForNewFile(user, { folder_id: '0', file_size: data.length, file_name: 'race.bin' });
+    const parts = [];
+    for (let offset = 0; offset < data.length; offset += PART) parts.push(await putPart(domain, user, session.id, data, offset, Math.min(PART, data.length - offset)));
 
-      let outcome: Awaited<ReturnType<Domain['commits']['commit']>> | Error;
-      try {
-        outcome = await domain.commits.commit(user, { sessionId: session.id, digest: shaDigest(data), ifMatch: undefined, ifNoneMatch: undefined, body: { parts } });
-      } catch (error) {
-        outcome = error as Error;
-      }
-      if (outcome instanceof Error) {
-        // Refusing the commit is right: the session expired and its bytes are gone.
-        assert.match(String((outcome as { code?: string }).code), /^(session_expired|not_found)$/, String(outcome));
-        return;
-      }
-      assert.equal(outcome.status, 201);
-      if (outcome.status !== 201) return;
-      const file = await store.getFile(user.id, outcome.files.entries[0]!.id);
-      assert.ok(file, 'the committed file exists');
-      const chunks: Buffer[] = [];
-      for await (const chunk of await blobs.get(file.version.blobKey)) chunks.push(Buffer.from(chunk));
-      assert.ok(Buffer.concat(chunks).equals(data), 'a committed file has its bytes');
-    } finally {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-  },
-);
+    const commit = domain.commits.commit(user, { sessionId: session.id, digest: shaDigest(data), ifMatch: undefined, ifNoneMatch: undefined, body: { parts } });
+    await assert.rejects(commit, (error: { code?: string }) => error.code === 'session_expired', 'the commit is refused: its session was released');
+    assert.equal(releasedBeforeTransaction, 1, 'the janitor released the session between the commit checks and its transaction');
+    const root = await domain.folders.items(user, '0', {});
+    assert.deepEqual(root.entries.map((e) => e.name), [], 'no file was created');
+  } finally {
+    await close();
+  }
+});

@@ -79,19 +79,19 @@ describe('tokens on SQLite, log level trace', () => {
     assertStatus(up, 201);
     const fileId = up.body.entries[0].id;
     const q = (token: string) => `access_token=${encodeURIComponent(token)}`;
-    const attempts: Array<[string, Promise<{ status: number }>]> = [
-      ['download with the token in the query', api.as(null).get(`/2.0/files/${fileId}/content?${q(alice)}`)],
-      ['another user in the query', api.as(null).get(`/2.0/files/${fileId}/content?${q(bob)}`)],
-      ['a wrong token in the header', api.as(`${alice}x`).get('/2.0/folders/0')],
-      ['a wrong token in the query', api.as(null).get(`/2.0/folders/0?${q(`${bob}x`)}`)],
-      ['an unknown route with the token in the query', api.as(null).get(`/2.0/nowhere?${q(alice)}`)],
-      ['a malformed path with the token in the query', api.as(null).get(`/2.0/files/%zz?${q(alice)}`)],
-      ['an over-long id with the token in the query', api.as(null).get(`/2.0/files/${'1'.repeat(300)}?${q(alice)}`)],
-      ['a repeated parameter', api.get(`/2.0/folders/0/items?${q(alice)}&${q(alice)}`)],
-      ['invalid JSON', api.post('/2.0/folders', undefined, { body: '{', headers: { 'Content-Type': 'application/json' } })],
-      ['a wrong method', api.request('PATCH', '/2.0/folders/0')],
+    const attempts: Array<[string, number, Promise<{ status: number }>]> = [
+      ['download with the token in the query', 200, api.as(null).get(`/2.0/files/${fileId}/content?${q(alice)}`)],
+      ['another user in the query', 404, api.as(null).get(`/2.0/files/${fileId}/content?${q(bob)}`)],
+      ['a wrong token in the header', 401, api.as(`${alice}x`).get('/2.0/folders/0')],
+      ['a wrong token in the query', 401, api.as(null).get(`/2.0/folders/0?${q(`${bob}x`)}`)],
+      ['an unknown route with the token in the query', 404, api.as(null).get(`/2.0/nowhere?${q(alice)}`)],
+      ['a malformed path with the token in the query', 400, api.as(null).get(`/2.0/files/%zz?${q(alice)}`)],
+      ['an over-long id with the token in the query', 404, api.as(null).get(`/2.0/files/${'1'.repeat(300)}?${q(alice)}`)],
+      ['a repeated parameter', 400, api.get(`/2.0/folders/0/items?${q(alice)}&${q(alice)}`)],
+      ['invalid JSON', 400, api.post('/2.0/folders', undefined, { body: '{', headers: { 'Content-Type': 'application/json' } })],
+      ['a wrong method', 405, api.request('PATCH', '/2.0/folders/0')],
     ];
-    for (const [what, pending] of attempts) assert.ok((await pending).status >= 200, what);
+    for (const [what, status, pending] of attempts) assert.equal((await pending).status, status, what);
     const head = (extra: string) => `GET /2.0/folders/0?${q(alice)} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${alice}\r\n${extra}\r\n`;
     for (const [what, bytes, status] of [
       ['an unparsable header', head('Bad Header: x\r\n'), 400],

@@ -3,7 +3,8 @@
  * environment each time (e.g. a different TRANCHE_CRASH_POINT), for tests that kill, crash and restart it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI_BIN, createToken } from './server.js';
@@ -104,6 +105,23 @@ export class ServerProcess {
   terminate(): Promise<Exit> {
     if (this.running) this.child!.kill('SIGTERM');
     return this.exited();
+  }
+
+  /** Whether the current launch is dead, or dies within a second (a reset connection is seen before the exit). */
+  async died(): Promise<boolean> {
+    await Promise.race([this.exited(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    return !this.running;
+  }
+
+  /** Where the local blob store keeps the upload blob of session `id`. */
+  uploadBlobPath(id: string): string {
+    return path.join(this.dataDir, 'blobs', 'uploads', id);
+  }
+
+  /** Ids of the upload blobs on disk. */
+  async uploadBlobIds(): Promise<string[]> {
+    const dir = path.join(this.dataDir, 'blobs', 'uploads');
+    return existsSync(dir) ? readdir(dir) : [];
   }
 
   token(user: string): Promise<string> {

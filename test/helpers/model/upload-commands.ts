@@ -382,8 +382,12 @@ export class RacePut implements Command {
     readonly variant: 'twins' | 'rivals',
   ) {}
 
+  /** Only for a part not stored yet: a race over a stored one is an overlap, which PutPart covers. */
   check(model: Readonly<Model>): boolean {
-    return model.sessions.some((s) => s.state === 'active');
+    const active = model.sessions.filter((s) => s.state === 'active');
+    if (active.length === 0) return false;
+    const session = active[this.pick % active.length]!;
+    return !session.parts.has(partRange(session, this.partPick % session.totalParts).offset);
   }
 
   async run(model: Model, real: Real): Promise<void> {
@@ -391,7 +395,6 @@ export class RacePut implements Command {
     const session = active[this.pick % active.length]!;
     const index = this.partPick % session.totalParts;
     const { offset, size } = partRange(session, index);
-    if (session.parts.has(offset)) return;
     const mine = Buffer.from(partBytes(session, index));
     const rival = Buffer.from(mine);
     if (this.variant === 'rivals') rival[rival.length - 1] = rival[rival.length - 1]! ^ 0x55;
