@@ -10,6 +10,14 @@ PORT=5432
 
 fail() { echo "ensure-postgres: $*" >&2; exit 1; }
 
+# A server of one's own (a role that may CREATE DATABASE): only check that it answers.
+if [ -n "${TRANCHE_TEST_PG_URL:-}" ]; then
+  command -v psql >/dev/null 2>&1 || fail "TRANCHE_TEST_PG_URL is set but psql is missing to check it"
+  psql "$TRANCHE_TEST_PG_URL" -qAtc 'select 1' >/dev/null || fail "TRANCHE_TEST_PG_URL does not answer"
+  echo "ensure-postgres: using TRANCHE_TEST_PG_URL"
+  exit 0
+fi
+
 command -v pg_isready >/dev/null 2>&1 || fail "PostgreSQL is not installed (apt-get install postgresql)"
 [ "$(id -u)" -eq 0 ] || fail "must run as root (it starts the cluster and creates a role as user postgres)"
 

@@ -24,7 +24,7 @@ export function databaseOption(): Option {
 
 /** `--blob`, shared by every command that opens the blob store. */
 export function blobOption(): Option {
-  return new Option('--blob <url>', 'blob store: s3://BUCKET?endpoint=URL&forcePathStyle=true&region=R (default: files in --data-dir)').env('TRANCHE_BLOB').argParser(blobUrl);
+  return new Option('--blob <url>', 'blob store: s3://BUCKET[/prefix]?endpoint=URL&forcePathStyle=true&region=R[&presign=SECONDS] (default: files in --data-dir)').env('TRANCHE_BLOB').argParser(blobUrl);
 }
 
 function databaseUrl(value: string): string {

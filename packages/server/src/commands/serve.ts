@@ -47,7 +47,7 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--janitor-interval <seconds>', 'how often expired and aborted sessions are released (default 60)').env('TRANCHE_JANITOR_INTERVAL').argParser(integer(1)))
     .addOption(new Option('--orphan-age <seconds>', 'how long an upload blob without a session is kept before the janitor removes it (default 3600)').env('TRANCHE_ORPHAN_AGE').argParser(integer(1)))
     .addOption(new Option('--shutdown-timeout <seconds>', 'how long SIGTERM lets in-flight requests finish (default 30)').env('TRANCHE_SHUTDOWN_TIMEOUT').argParser(integer(1)))
-    .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|silent').env('TRANCHE_LOG_LEVEL').default('info'))
+    .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('TRANCHE_LOG_LEVEL').default('info'))
     .addOption(new Option('--rate-limit <n>', 'requests per minute per token, part PUTs excepted; 0: unlimited (default 1000)').env('TRANCHE_RATE_LIMIT').argParser(integer(0)))
     .addOption(new Option('--part-rate-limit <n>', 'part PUTs per minute per token; 0: unlimited (default 0)').env('TRANCHE_PART_RATE_LIMIT').argParser(integer(0)))
     .addOption(new Option('--request-timeout <seconds>', 'time for a whole request, headers and body, to arrive (default 3600)').env('TRANCHE_REQUEST_TIMEOUT').argParser(integer(1)))
