@@ -1,6 +1,8 @@
 /**
- * Validates JSON responses against Box's OpenAPI subset (shared/spec/box-openapi-chunked.json),
- * prepared for Ajv as the wire spec §10 describes:
+ * Validates JSON responses against Box's OpenAPI subset, read from the committed structure-only fixture
+ * test/fixtures/box-openapi-structure.json (derived from shared/spec/box-openapi-extended.json by
+ * scripts/derive-openapi-fixture.mjs, so the suite runs from the repository alone), prepared for Ajv as the wire
+ * spec §10 describes:
  *  1. Ajv with strict:false, ajv-formats, plus the non-standard formats digest, url, token, <width>x<height>;
  *  2. `example`/`examples` stripped (metadata examples carry "$id" keys);
  *  3. OpenAPI 3.0 `nullable` converted to JSON-Schema null types;
@@ -19,8 +21,7 @@ const require = createRequire(import.meta.url);
 const AjvCtor = require('ajv') as typeof import('ajv').default;
 const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
 
-export const SPEC_DIR = path.join(REPO_ROOT, '../shared/spec');
-export const OPENAPI_PATH = path.join(SPEC_DIR, 'box-openapi-chunked.json');
+export const OPENAPI_PATH = path.join(REPO_ROOT, 'test/fixtures/box-openapi-structure.json');
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
