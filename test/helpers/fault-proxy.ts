@@ -64,7 +64,13 @@ export function prng(seed: number): () => number {
 
 export async function startFaultProxy(plan: FaultPlan = {}): Promise<FaultProxy> {
   let target = '';
-  const random = prng(plan.seed ?? 1);
+  // Each plan rolls from its own seed: a plan set by a later test must not continue the sequence an earlier test
+  // left behind (how far that got depends on timing, so a test's faults did too).
+  let rolling: { plan: FaultPlan; next: () => number } | undefined;
+  const random = (): number => {
+    if (rolling?.plan !== proxy.plan) rolling = { plan: proxy.plan, next: prng(proxy.plan.seed ?? 1) };
+    return rolling.next();
+  };
   const emptyStats = (): ProxyStats => ({ requests: 0, putsReceived: 0, putsForwarded: 0, faults: { drop: 0, lostAnswer: 0, error500: 0, error429: 0, stall: 0, hang: 0 }, held: 0 });
   const held = new Set<http.IncomingMessage>();
   const agent = new http.Agent({ keepAlive: true });
