@@ -9,9 +9,12 @@ import { open, readdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { createRequire } from 'node:module';
 import { CLI_BIN, startServer, type TestServer } from './helpers/server.js';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy.js';
 import { eventsOf, randomFile, runCli, startCli, tempDir, type CliResult } from './helpers/client-fixtures.js';
+
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
 
 const PART = 1 << 20;
 const SIZE = 12 * PART + 777;
@@ -189,13 +192,22 @@ describe('resuming interrupted uploads', { timeout: 180_000 }, () => {
   });
 
   test('an expired session (410) starts fresh and says so', async () => {
-    const short = await startServer({ args: serverArgs(['--public-url', proxy.origin, '--session-ttl', '2', '--janitor-interval', '3600']) });
+    // The session is expired in the database, not by a short --session-ttl: a TTL short enough to wait out is also
+    // short enough for the fresh session to expire mid-upload on a loaded machine.
+    const short = await startServer({ args: serverArgs(['--public-url', proxy.origin, '--janitor-interval', '3600']) });
     const shortEnv = { ...env, TRANCHE_TOKEN: await short.token('alice'), TRANCHE_STATE_DIR: path.join(work.dir, 'state-ttl') };
     proxy.setTarget(short.origin);
     try {
       const { file, sha1 } = await newFile();
       await interruptAfter(file, 2, 'SIGKILL', shortEnv);
-      await new Promise((r) => setTimeout(r, 2_500));
+      const db = new Database(path.join(short.dataDir, 'tranche.db'));
+      try {
+        db.pragma('busy_timeout = 10000');
+        const expired = db.prepare("UPDATE sessions SET expires_at = ? WHERE state = 'active'").run(Date.now() - 1_000);
+        assert.equal(expired.changes, 1, 'the interrupted session is active');
+      } finally {
+        db.close();
+      }
       const result = await runCli(uploadArgs(file), shortEnv);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(eventsOf(result, 'restarted')[0]?.['reason'], 'session_expired', result.stdout + result.stderr);
