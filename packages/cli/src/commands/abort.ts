@@ -7,6 +7,7 @@ import path from 'node:path';
 import { abortSession, fileResumeStore, TrancheApiError, type UploadState } from '@tranche/client';
 import { clientOptions, type ConnectionFlags } from '../connection.js';
 import { CliError, printJson, type Io } from '../io.js';
+import { printable } from '../output/printable.js';
 
 export interface AbortFlags extends ConnectionFlags {
   stateDir?: string | undefined;
@@ -49,5 +50,5 @@ async function deleteSession(idOrUrl: string, options: ReturnType<typeof clientO
 
 function report(io: Io, flags: AbortFlags, fields: { session_id: string; path?: string }): void {
   if (flags.json) printJson(io, { event: 'aborted', ...fields });
-  else io.stdout.write(`aborted session ${fields.session_id}${fields.path ? ` (${fields.path})` : ''}\n`);
+  else io.stdout.write(`aborted session ${printable(fields.session_id)}${fields.path ? ` (${fields.path})` : ''}\n`);
 }
