@@ -10,8 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { abortSession, uploadFile, UntrustedUrlError, type TransportRequest } from '@tranche/client';
-import { resolveConfig, assertTokenTarget } from '@tranche/client/core';
+import { stat } from 'node:fs/promises';
+import { abortSession, fileResumeStore, uploadFile, UntrustedUrlError, type TransportRequest } from '@tranche/client';
+import { assertTokenTarget, resolveConfig, resumeKey } from '@tranche/client/core';
 import { startServer, type TestServer } from './helpers/server.js';
 import { Api, assertStatus } from './helpers/http.js';
 import { randomFile, runCli, tempDir } from './helpers/client-fixtures.js';
@@ -86,6 +87,43 @@ describe('the token goes only to the configured origins', () => {
     const output = result.stdout + result.stderr;
     assert.match(output, new RegExp(`refusing to send the token to ${decoy.origin}/`));
     assert.match(output, /--public-url/);
+    assert.deepEqual(decoy.seen, [], 'nothing reached the other origin');
+  });
+
+  test('a resume state naming another origin: the upload is refused, and `tranche abort` deletes the session by id', async () => {
+    const api = new Api(server.origin, token);
+    const created = await api.createSession({ folder_id: '0', file_size: FILE_SIZE, file_name: 'stale.bin' });
+    assertStatus(created, 201);
+    const session = created.body;
+    assert.ok(session.session_endpoints.abort.startsWith(decoy.origin), 'the server hands out the other origin');
+    const stateDir = path.join(work.dir, 'state-stale');
+    const uploadUrl = `${server.origin}/api/2.0`;
+    const destination = { folderId: '0' };
+    const now = new Date().toISOString();
+    const { size, mtimeMs } = await stat(file);
+    await fileResumeStore(stateDir).set(resumeKey(uploadUrl, destination, file), {
+      version: 1,
+      key: resumeKey(uploadUrl, destination, file),
+      sourceId: file,
+      name: 'stale.bin',
+      size,
+      lastModified: Math.floor(mtimeMs),
+      destination,
+      uploadUrl,
+      apiUrl: `${server.origin}/2.0`,
+      session: { id: session.id, part_size: session.part_size, total_parts: session.total_parts, session_expires_at: session.session_expires_at, session_endpoints: session.session_endpoints },
+      parts: [],
+      createdAt: now,
+      updatedAt: now,
+    });
+    const env = { TRANCHE_TOKEN: token, TRANCHE_STATE_DIR: stateDir };
+    const upload = await runCli(['upload', file, '--server', server.origin, '--name', 'stale.bin', '--min-chunked-size', '1000', '--json'], env);
+    assert.equal(upload.code, 1, upload.stdout + upload.stderr);
+    assert.match(upload.stdout + upload.stderr, new RegExp(`refusing to send the token to ${decoy.origin}/`));
+    const aborted = await runCli(['abort', session.id, '--server', server.origin, '--json'], env);
+    assert.equal(aborted.code, 0, aborted.stderr);
+    assertStatus(await api.get(`/api/2.0/files/upload_sessions/${session.id}`, { validate: false }), 404);
+    assert.deepEqual(await fileResumeStore(stateDir).list(), []);
     assert.deepEqual(decoy.seen, [], 'nothing reached the other origin');
   });
 
