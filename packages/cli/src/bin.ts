@@ -3,6 +3,7 @@
 import { createProgram, CLIENT_COMMANDS } from './program.js';
 import { registerServerStubs } from './commands/server-stubs.js';
 import { CliError, EXIT_INTERRUPTED, oneLine, processIo } from './io.js';
+import { printable } from './output/printable.js';
 
 const controller = new AbortController();
 const program = createProgram(processIo(controller.signal));
@@ -22,7 +23,7 @@ if (command !== undefined && CLIENT_COMMANDS.includes(command)) {
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`tranche: ${oneLine(error)}\n`);
+  process.stderr.write(`tranche: ${printable(oneLine(error))}\n`);
   process.exitCode = error instanceof CliError ? error.exitCode : controller.signal.aborted ? EXIT_INTERRUPTED : 1;
 }
 

@@ -1,3 +1,5 @@
+import { printableJson } from './output/printable.js';
+
 /**
  * Where a command writes and how it fails. Commands take an `Io` so tests can call them in-process and read
  * what they printed; `processIo()` is the real terminal.
@@ -33,8 +35,9 @@ export function oneLine(error: unknown): string {
   return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/** One JSON object per line; characters a terminal would act on are escaped (output/printable.ts). */
 export function printJson(io: Io, value: Record<string, unknown>): void {
-  io.stdout.write(`${JSON.stringify(value)}\n`);
+  io.stdout.write(`${printableJson(JSON.stringify(value))}\n`);
 }
 
 /** JSON lines when asked, or whenever stdout is not a terminal. */

@@ -4,9 +4,10 @@
  * is deleted on the server directly. A session the server no longer knows (404/410) counts as aborted.
  */
 import path from 'node:path';
-import { abortSession, fileResumeStore, TrancheApiError, type UploadState } from '@tranche/client';
+import { abortSession, fileResumeStore, TrancheApiError, UntrustedUrlError, type UploadState } from '@tranche/client';
 import { clientOptions, type ConnectionFlags } from '../connection.js';
 import { CliError, printJson, type Io } from '../io.js';
+import { printable } from '../output/printable.js';
 
 export interface AbortFlags extends ConnectionFlags {
   stateDir?: string | undefined;
@@ -26,7 +27,13 @@ export async function abort(target: string, flags: AbortFlags, io: Io): Promise<
     return [target.toUpperCase()];
   }
   for (const state of matches) {
-    await deleteSession(state.session.session_endpoints.abort, sessionOptions(state, flags, io));
+    const options = sessionOptions(state, flags, io);
+    // An abort URL the server handed out on another origin gets no token: the session is deleted by id on the
+    // upload URL the state was made with.
+    await deleteSession(state.session.session_endpoints.abort, options).catch((error: unknown) => {
+      if (error instanceof UntrustedUrlError) return deleteSession(state.session.id, options);
+      throw error;
+    });
     await store.remove(state.key);
     report(io, flags, { session_id: state.session.id, path: state.sourceId });
   }
@@ -49,5 +56,5 @@ async function deleteSession(idOrUrl: string, options: ReturnType<typeof clientO
 
 function report(io: Io, flags: AbortFlags, fields: { session_id: string; path?: string }): void {
   if (flags.json) printJson(io, { event: 'aborted', ...fields });
-  else io.stdout.write(`aborted session ${fields.session_id}${fields.path ? ` (${fields.path})` : ''}\n`);
+  else io.stdout.write(`aborted session ${printable(fields.session_id)}${fields.path ? ` (${fields.path})` : ''}\n`);
 }

@@ -2,6 +2,7 @@
 import { downloadFile } from '@tranche/client';
 import { clientOptions, type ConnectionFlags } from '../connection.js';
 import { printJson, type Io } from '../io.js';
+import { printable } from '../output/printable.js';
 
 export interface DownloadFlags extends ConnectionFlags {
   output?: string | undefined;
@@ -13,7 +14,7 @@ export async function download(fileId: string, flags: DownloadFlags, io: Io): Pr
   if (flags.json === true) {
     printJson(io, { event: 'downloaded', id: result.file.id, name: result.file.name, path: result.path, size: result.bytes, sha1: result.sha1 });
   } else {
-    io.stdout.write(`${result.path} (${result.bytes} bytes, sha1 ${result.sha1} verified)\n`);
+    io.stdout.write(`${printable(result.path)} (${result.bytes} bytes, sha1 ${result.sha1} verified)\n`);
   }
   return result.path;
 }

@@ -2,6 +2,7 @@
 import { createFolder } from '@tranche/client';
 import { clientOptions, type ConnectionFlags } from '../connection.js';
 import { printJson, type Io } from '../io.js';
+import { printable } from '../output/printable.js';
 
 export interface MkdirFlags extends ConnectionFlags {
   parent?: string | undefined;
@@ -11,6 +12,6 @@ export interface MkdirFlags extends ConnectionFlags {
 export async function mkdir(name: string, flags: MkdirFlags, io: Io): Promise<string> {
   const folder = await createFolder(name, flags.parent ?? '0', clientOptions(flags, io.signal));
   if (flags.json === true) printJson(io, { event: 'created', type: 'folder', id: folder.id, name: folder.name, parent: folder.parent?.id ?? null });
-  else io.stdout.write(`${folder.id}\n`);
+  else io.stdout.write(`${printable(folder.id)}\n`);
   return folder.id;
 }

@@ -2,6 +2,7 @@
 import { fileResumeStore, type UploadState } from '@tranche/client';
 import { printJson, type Io } from '../io.js';
 import { formatBytes } from '../output/format.js';
+import { printable } from '../output/printable.js';
 
 export interface UploadsFlags {
   stateDir?: string | undefined;
@@ -29,7 +30,7 @@ export async function uploads(flags: UploadsFlags, io: Io): Promise<UploadState[
       });
     } else {
       io.stdout.write(
-        `${state.session.id}  ${state.parts.length}/${state.session.total_parts} parts  ${formatBytes(state.size)}  ${state.sourceId} → ${target} on ${state.uploadUrl}\n`,
+        `${printable(state.session.id)}  ${state.parts.length}/${state.session.total_parts} parts  ${formatBytes(state.size)}  ${state.sourceId} → ${target} on ${state.uploadUrl}\n`,
       );
     }
   }

@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import type { Progress, UploadEvent } from '@tranche/client';
 import { printJson, type Io } from '../io.js';
 import { formatBytes } from './format.js';
+import { printable } from './printable.js';
 
 export interface UploadReporter {
   event(event: UploadEvent): void;
@@ -61,7 +62,7 @@ export function barReporter(io: Io, file: string, label: string): UploadReporter
     if (!bar) bar = multi.create(total, bytes, payload);
     else bar.update(bytes, payload);
   };
-  const log = (line: string): void => void multi.log(`${line}\n`);
+  const log = (line: string): void => void multi.log(`${printable(line)}\n`);
   return {
     event: (event) => {
       switch (event.type) {
@@ -83,7 +84,7 @@ export function barReporter(io: Io, file: string, label: string): UploadReporter
         case 'committed':
           if (bar) update(event.size, event.size);
           multi.stop();
-          io.stdout.write(`${file} → file ${event.fileId} "${event.name}" (${formatBytes(event.size)}, sha1 ${event.sha1})\n`);
+          io.stdout.write(`${printable(`${file} → file ${event.fileId} "${event.name}" (${formatBytes(event.size)}, sha1 ${event.sha1})`)}\n`);
           break;
         default:
           break;

@@ -5,6 +5,7 @@
 import { createSha1, type HasherFactory } from './hasher.js';
 import { fetchTransport } from './fetch-transport.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { tokenOrigins, type TokenOrigins } from './origins.js';
 import type { Transport } from './transport.js';
 
 export const BOX_API_URL = 'https://api.box.com/2.0';
@@ -17,8 +18,10 @@ export interface ClientOptions {
   apiUrl?: string | undefined;
   /** Upload host base, default https://upload.box.com/api/2.0 (or from `server`). Wins over `server`. */
   uploadUrl?: string | undefined;
-  /** Bearer token. */
+  /** Bearer token. Sent only to the origins of `server`/`apiUrl`/`uploadUrl` and `trustedOrigins` (origins.ts). */
   token?: string | undefined;
+  /** More origins the token may be sent to (e.g. a separate upload host); URLs, of which only the origin counts. */
+  trustedOrigins?: readonly string[] | undefined;
   /** Default: `fetchTransport()` in the core, node:http in the Node entry. */
   transport?: Transport | undefined;
   /** Default: the pure-JS SHA-1 in the core, node:crypto in the Node entry. */
@@ -37,6 +40,8 @@ export interface ClientConfig {
   apiUrl: string;
   uploadUrl: string;
   token: string | undefined;
+  /** Where the token may be sent. */
+  tokenOrigins: TokenOrigins;
   transport: Transport;
   createHasher: HasherFactory;
   retry: RetryPolicy;
@@ -53,6 +58,7 @@ export function resolveConfig(options: ClientOptions): ClientConfig {
     apiUrl,
     uploadUrl,
     token: options.token,
+    tokenOrigins: tokenOrigins([apiUrl, uploadUrl, ...(options.trustedOrigins ?? []).map((url) => parseUrl(url, 'trustedOrigins').href)]),
     transport: options.transport ?? fetchTransport(),
     createHasher: options.createHasher ?? createSha1,
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },

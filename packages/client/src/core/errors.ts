@@ -69,6 +69,33 @@ export class TrancheProtocolError extends Error {
   }
 }
 
+/**
+ * The client refused to send its token to a URL outside the configured origins (origins.ts): a URL the server
+ * handed out on another origin, or the configured https origin over http.
+ */
+export class UntrustedUrlError extends Error {
+  readonly url: string;
+  readonly trusted: readonly string[];
+  readonly reason: 'origin' | 'downgrade';
+
+  constructor(url: string, trusted: readonly string[], reason: 'origin' | 'downgrade') {
+    const configured = trusted.join(', ');
+    const why =
+      reason === 'downgrade'
+        ? `it is plain http:// while the server is configured as https:// (${configured}): a scheme downgrade`
+        : `it is not on the configured server (${configured})`;
+    super(
+      `refusing to send the token to ${url}: ${why}. The server handed out this URL; a Tranche server behind a proxy or ` +
+        `load balancer must be started with --public-url set to the origin clients use (e.g. --public-url ${trusted[0] ?? 'https://HOST'}). ` +
+        'If that origin is yours, add it to the trusted origins (SDK option trustedOrigins)',
+    );
+    this.name = 'UntrustedUrlError';
+    this.url = url;
+    this.trusted = trusted;
+    this.reason = reason;
+  }
+}
+
 /** The local bytes no longer match what an interrupted upload recorded. */
 export class LocalFileChangedError extends Error {
   constructor(message: string) {

@@ -5,6 +5,7 @@
 import type { ClientErrorBody } from '@tranche/protocol';
 import type { ClientConfig } from './config.js';
 import { TrancheApiError, TrancheNetworkError, TrancheProtocolError, isAbortError } from './errors.js';
+import { assertTokenTarget } from './origins.js';
 import { parseRetryAfter, withRetry, type RetryNotice } from './retry.js';
 import { readText, TransportTimeoutError, type RequestBody, type TransportResponse } from './transport.js';
 
@@ -33,7 +34,10 @@ export function withQuery(url: string, query: ApiRequest['query']): string {
 export async function send(config: ClientConfig, request: ApiRequest): Promise<TransportResponse> {
   const url = withQuery(request.url, request.query);
   const headers: Record<string, string> = { 'user-agent': config.userAgent, ...request.headers };
-  if (request.auth !== false && config.token) headers['authorization'] = `Bearer ${config.token}`;
+  if (request.auth !== false && config.token) {
+    assertTokenTarget(config.tokenOrigins, url);
+    headers['authorization'] = `Bearer ${config.token}`;
+  }
   let body = request.body;
   if (request.json !== undefined) {
     body = new TextEncoder().encode(JSON.stringify(request.json));

@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './events.js';
 export * from './files.js';
 export * from './hasher.js';
+export { assertTokenTarget, isTrusted, tokenOrigins, type TokenOrigins } from './origins.js';
 export { fetchTransport } from './fetch-transport.js';
 export * from './resume.js';
 export * from './retry.js';

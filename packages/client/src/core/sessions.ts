@@ -14,6 +14,7 @@ import {
 import type { ClientConfig } from './config.js';
 import { TrancheProtocolError } from './errors.js';
 import { fetchJson, requestJson } from './http.js';
+import { assertTokenTarget } from './origins.js';
 import { parseRetryAfter, sleep, type RetryNotice } from './retry.js';
 
 export type Destination = { folderId: string; fileId?: undefined } | { fileId: string; folderId?: undefined };
@@ -35,8 +36,24 @@ export async function createSession(
           url: `${config.uploadUrl}/files/upload_sessions`,
           json: { folder_id: destination.folderId, file_size: size, file_name: name },
         };
-  const session = await fetchJson<UploadSession>(config, { method: 'POST', ...request }, onRetry);
-  return checkSession(session, size);
+  const session = checkSession(await fetchJson<UploadSession>(config, { method: 'POST', ...request }, onRetry), size);
+  await checkEndpoints(config, session);
+  return session;
+}
+
+/**
+ * Every session endpoint must be one the token may be sent to (origins.ts). If one is not, the new session is
+ * aborted through the configured upload URL (it would only hold its bytes reserved until it expired) and the
+ * UntrustedUrlError names the URL, before a single part is read.
+ */
+async function checkEndpoints(config: ClientConfig, session: UploadSession): Promise<void> {
+  if (!config.token) return;
+  try {
+    for (const url of Object.values(session.session_endpoints ?? {})) if (typeof url === 'string') assertTokenTarget(config.tokenOrigins, url);
+  } catch (error) {
+    await abortSessionUrl(config, sessionUrl(config, session.id)).catch(() => undefined);
+    throw error;
+  }
 }
 
 export function sessionUrl(config: ClientConfig, sessionId: string): string {

@@ -2,15 +2,14 @@
  * Commit (spec §4.6), in the recommended order of checks: state, Digest, body, parts, whole-file hash, preconditions,
  * name and quota, then one transaction that creates the file (or version) and marks the session committed.
  */
-import { BoxError, hexToBase64, invalidParameter, parseShaDigest, type CommitPart, type Files } from '@tranche/protocol';
+import { BoxError, hexToBase64, invalidParameter, parseShaDigest, type Files } from '@tranche/protocol';
 import type { FileRecord, NewFile, NewVersion, PartRecord, SessionRecord, UserRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import type { FileViews } from './file-views.js';
 import { conflictError } from './item-checks.js';
-import { validateDescription, validateName } from './names.js';
+import { readCommitBody, type CommitAttributes, type ListedPart } from './bodies.js';
 import { sessionFor } from './session-access.js';
-import { asObject } from './upload-sessions.js';
 import type { WholeFileHasher } from './whole-file-hash.js';
 
 /** Commits answer 202 at most this many times in a row; after that a commit waits for the hash however long. */
@@ -32,13 +31,6 @@ export interface CommitRequest {
 
 export type CommitResult = { status: 201; files: Files } | { status: 202; retryAfterSeconds: number };
 
-interface Attributes {
-  contentCreatedAt?: Date;
-  contentModifiedAt?: Date;
-  description?: string;
-  name?: string;
-}
-
 export class Commits {
   constructor(
     private readonly ctx: DomainContext,
@@ -53,9 +45,8 @@ export class Commits {
     if (!digest) {
       throw invalidParameter('bad_request', 'digest', 'The Digest header must hold sha=<base64 SHA-1 of the whole file>');
     }
-    const body = asObject(request.body);
-    const attributes = parseAttributes(body.attributes);
-    const parts = await this.checkParts(session, body.parts);
+    const { parts: listed, attributes } = readCommitBody(request.body);
+    const parts = await this.checkParts(session, listed);
 
     session = await this.hashed(session, parts);
     if (session.hashedBytes < session.fileSize) {
@@ -92,17 +83,15 @@ export class Commits {
    * Every listed part matches a stored one, and together they cover the file exactly (order need not be sorted).
    * Returns the stored parts in offset order.
    */
-  private async checkParts(session: SessionRecord, value: unknown): Promise<PartRecord[]> {
-    if (!Array.isArray(value)) throw invalidParameter('bad_request', 'parts', 'parts must be an array of uploaded parts', 'missing_parameter');
+  private async checkParts(session: SessionRecord, listed: ListedPart[]): Promise<PartRecord[]> {
     const all = (await this.ctx.meta.listParts(session.id, 0, session.totalParts)).entries;
     const stored = new Map(all.map((p) => [p.offset, p]));
     const seen = new Set<number>();
-    for (const entry of value) {
-      const listed = entry as Partial<CommitPart> | null;
-      const match = typeof listed?.offset === 'number' ? stored.get(listed.offset) : undefined;
-      const sha1Ok = listed?.sha1 === undefined || listed.sha1 === null || String(listed.sha1).toLowerCase() === match?.sha1;
-      if (!match || listed?.part_id !== match.partId || listed.size !== match.size || !sha1Ok || seen.has(match.offset)) {
-        throw new BoxError('parts_mismatch', `No matching part found on server for ${JSON.stringify(describe(listed))}`);
+    for (const part of listed) {
+      const match = stored.get(part.offset);
+      const sha1Ok = part.sha1 === undefined || part.sha1.toLowerCase() === match?.sha1;
+      if (!match || part.part_id !== match.partId || part.size !== match.size || !sha1Ok || seen.has(match.offset)) {
+        throw new BoxError('parts_mismatch', `No matching part found on server for ${JSON.stringify(describe(part))}`);
       }
       seen.add(match.offset);
     }
@@ -171,7 +160,7 @@ export class Commits {
     }
   }
 
-  private async target(user: UserRecord, session: SessionRecord, request: CommitRequest, attributes: Attributes, sha1: string): Promise<NewFile | NewVersion> {
+  private async target(user: UserRecord, session: SessionRecord, request: CommitRequest, attributes: CommitAttributes, sha1: string): Promise<NewFile | NewVersion> {
     const common = { sha1, size: session.fileSize, blobKey: session.blobKey };
     if (session.fileId === null) {
       const now = this.ctx.now();
@@ -209,34 +198,10 @@ function checkPreconditions(file: FileRecord, ifMatch: string | undefined, ifNon
 }
 
 /** The listed part as the error message shows it: its four fields, each cut short (the body may be megabytes). */
-function describe(part: Partial<CommitPart> | null): Record<string, unknown> {
+function describe(part: ListedPart): Record<string, unknown> {
   const short = (value: unknown): unknown => {
     const text = JSON.stringify(value ?? null);
     return text.length <= 64 ? (value ?? null) : `${text.slice(0, 61)}...`;
   };
-  if (typeof part !== 'object' || part === null) return { part: short(part) };
   return { part_id: short(part.part_id), offset: short(part.offset), size: short(part.size), sha1: short(part.sha1) };
-}
-
-function parseAttributes(value: unknown): Attributes {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalidParameter('bad_request', 'attributes', 'attributes must be an object');
-  const input = value as Record<string, unknown>;
-  const attributes: Attributes = {};
-  const contentCreatedAt = parseTime(input.content_created_at, 'content_created_at');
-  const contentModifiedAt = parseTime(input.content_modified_at, 'content_modified_at');
-  if (contentCreatedAt) attributes.contentCreatedAt = contentCreatedAt;
-  if (contentModifiedAt) attributes.contentModifiedAt = contentModifiedAt;
-  if (input.description !== undefined && input.description !== null) {
-    attributes.description = validateDescription(input.description);
-  }
-  if (input.name !== undefined && input.name !== null) attributes.name = validateName(input.name, 'name');
-  return attributes;
-}
-
-export function parseTime(value: unknown, name: string): Date | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) throw invalidParameter('bad_request', name, `${name} must be an RFC 3339 date-time`);
-  return date;
 }

@@ -3,13 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { BoxError, invalidParameter, ITEM_ID_PATTERN, resolveRange, type BoxFile, type Files, type UploadUrl } from '@tranche/protocol';
 import { canPresign, type ByteSource } from '../store/blob-store.js';
 import type { FileRecord, UserRecord, VersionRecord } from '../store/metadata-store.js';
-import { parseTime } from './commit.js';
 import type { DomainContext } from './context.js';
 import type { FileViews } from './file-views.js';
 import { newObjectKey } from './ids.js';
 import { assertCanStore, assertNameFree, conflictError, requireFolder } from './item-checks.js';
-import { validateDescription, validateName } from './names.js';
-import { asObject } from './upload-sessions.js';
+import { readNewFileAttributes, readNewVersionAttributes, readPreflightBody, readVersionPreflightBody } from './bodies.js';
 
 export type Download =
   | {
@@ -68,16 +66,13 @@ export class FilesService {
 
   /** POST /files/content */
   async uploadNew(user: UserRecord, upload: SimpleUpload): Promise<Files> {
-    const attributes = asObject(upload.attributes);
-    const name = validateName(attributes.name);
-    const parentId = parentIdOf(attributes.parent);
+    const { name, parentId, description, ...times } = readNewFileAttributes(upload.attributes);
     await requireFolder(this.ctx, user, parentId);
     await assertNameFree(this.ctx, user, parentId, name);
     await assertCanStore(this.ctx, user, 0);
     const now = this.ctx.now();
-    const contentCreatedAt = parseTime(attributes.content_created_at, 'content_created_at') ?? now;
-    const contentModifiedAt = parseTime(attributes.content_modified_at, 'content_modified_at') ?? now;
-    const description = typeof attributes.description === 'string' ? validateDescription(attributes.description, { truncate: true }) : '';
+    const contentCreatedAt = times.contentCreatedAt ?? now;
+    const contentModifiedAt = times.contentModifiedAt ?? now;
     return this.store(user, upload, async (stored) => {
       await assertCanStore(this.ctx, user, stored.size);
       return this.ctx.meta.createFile({ ownerId: user.id, parentId, name, description, contentCreatedAt, contentModifiedAt, ...stored });
@@ -86,14 +81,14 @@ export class FilesService {
 
   /** POST /files/{id}/content */
   async uploadVersion(user: UserRecord, fileId: string, upload: SimpleUpload): Promise<Files> {
-    const attributes = upload.attributes === undefined ? {} : asObject(upload.attributes);
+    const attributes = readNewVersionAttributes(upload.attributes);
     const file = ITEM_ID_PATTERN.test(fileId) ? await this.ctx.meta.getFile(user.id, fileId) : undefined;
     if (!file) throw new BoxError(upload.ifMatch === undefined ? 'not_found' : 'precondition_failed', 'File not found');
     const ifMatchEtag = upload.ifMatch === undefined ? undefined : Number(upload.ifMatch.replace(/"/g, ''));
     if (ifMatchEtag !== undefined && ifMatchEtag !== file.etag) throw new BoxError('precondition_failed');
-    const name = attributes.name === undefined || attributes.name === null ? undefined : validateName(attributes.name);
+    const { name } = attributes;
     if (name !== undefined) await assertNameFree(this.ctx, user, file.parentId, name, file.id);
-    const contentModifiedAt = parseTime(attributes.content_modified_at, 'content_modified_at') ?? this.ctx.now();
+    const contentModifiedAt = attributes.contentModifiedAt ?? this.ctx.now();
     return this.store(user, upload, async (stored) => {
       await assertCanStore(this.ctx, user, stored.size);
       return this.ctx.meta.addVersion({ fileId: file.id, ownerId: user.id, name, contentModifiedAt, ifMatchEtag, ...stored });
@@ -102,23 +97,21 @@ export class FilesService {
 
   /** OPTIONS /files/content and /files/{id}/content: the checks of a real upload, without the bytes. */
   async preflight(user: UserRecord, body: unknown, fileId?: string): Promise<UploadUrl> {
-    const input = body === undefined || body === null ? {} : asObject(body);
-    const size = input.size;
-    if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) {
-      throw invalidParameter('bad_request', 'size', 'size must be a non-negative integer');
-    }
     let uploadPath = '/api/2.0/files/content';
+    let size: number;
     if (fileId !== undefined) {
+      const input = readVersionPreflightBody(body);
       const file = await this.require(user, fileId);
-      if (input.name !== undefined) await assertNameFree(this.ctx, user, file.parentId, validateName(input.name), file.id);
+      if (input.name !== undefined) await assertNameFree(this.ctx, user, file.parentId, input.name, file.id);
       uploadPath = `/api/2.0/files/${file.id}/content`;
+      size = input.size;
     } else {
-      const name = validateName(input.name);
-      const parentId = parentIdOf(input.parent);
-      await requireFolder(this.ctx, user, parentId);
-      await assertNameFree(this.ctx, user, parentId, name);
+      const input = readPreflightBody(body);
+      await requireFolder(this.ctx, user, input.parentId);
+      await assertNameFree(this.ctx, user, input.parentId, input.name);
+      size = input.size;
     }
-    await assertCanStore(this.ctx, user, typeof size === 'number' ? size : 0);
+    await assertCanStore(this.ctx, user, size);
     const token = randomBytes(16).toString('hex');
     return { upload_url: `${this.ctx.policy.publicUrl}${uploadPath}?upload_session_id=${token}`, upload_token: token };
   }
@@ -146,14 +139,6 @@ export class FilesService {
       throw error;
     }
   }
-}
-
-function parentIdOf(value: unknown): string {
-  const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
-  if (id === undefined || id === null) throw invalidParameter('bad_request', 'parent', 'parent.id is required', 'missing_parameter');
-  const parentId = String(id);
-  if (!ITEM_ID_PATTERN.test(parentId)) throw new BoxError('not_found', 'Parent folder not found');
-  return parentId;
 }
 
 async function* limited(body: ByteSource, hash: ReturnType<typeof createHash>, max: number): AsyncGenerator<Uint8Array> {

@@ -1,12 +1,11 @@
 /** The minimal folder model a commit needs (spec §6.3–§6.5): root "0", create, get, list items. */
-import { BoxError, invalidParameter, ITEM_ID_PATTERN, type BoxFolder, type Items } from '@tranche/protocol';
+import { BoxError, ITEM_ID_PATTERN, type BoxFolder, type Items } from '@tranche/protocol';
 import type { ItemSort, UserRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
 import { MAX_DEPTH, type FileViews } from './file-views.js';
 import { conflictError, requireFolder } from './item-checks.js';
-import { validateName } from './names.js';
 import { pagingParam } from './query-params.js';
-import { asObject } from './upload-sessions.js';
+import { readFolderBody } from './bodies.js';
 import { itemMini } from './views.js';
 
 const SORTS: readonly ItemSort[] = ['id', 'name', 'date', 'size'];
@@ -25,15 +24,7 @@ export class Folders {
   ) {}
 
   async create(user: UserRecord, body: unknown): Promise<BoxFolder> {
-    const input = asObject(body);
-    const parent = input.parent as { id?: unknown } | undefined;
-    if (typeof parent !== 'object' || parent === null || parent.id === undefined) {
-      throw invalidParameter('bad_request', 'parent', 'parent.id is required', 'missing_parameter');
-    }
-    const parentId = String(parent.id);
-    if (!ITEM_ID_PATTERN.test(parentId)) throw new BoxError('not_found', 'Parent folder not found');
-    if (input.name === undefined) throw invalidParameter('bad_request', 'name', 'name is required', 'missing_parameter');
-    const name = validateName(input.name);
+    const { name, parentId } = readFolderBody(body);
     await requireFolder(this.ctx, user, parentId);
     if ((await this.views.ancestors(user, parentId)).length >= MAX_DEPTH - 1) {
       throw new BoxError('bad_request', `Folders nest at most ${MAX_DEPTH} levels deep`);

@@ -15,7 +15,7 @@ import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import { newSessionId, sessionBlobKey } from './ids.js';
 import { assertCanStore, assertNameFree, requireFolder } from './item-checks.js';
-import { validateName } from './names.js';
+import { readLogBody, readNewSessionBody, readVersionSessionBody } from './bodies.js';
 import { pagingParam } from './query-params.js';
 import { choosePartSize } from './part-size-policy.js';
 import { findSession, sessionFor } from './session-access.js';
@@ -29,15 +29,8 @@ export class UploadSessions {
 
   /** POST /files/upload_sessions */
   async createForNewFile(user: UserRecord, body: unknown): Promise<UploadSession> {
-    const input = asObject(body);
-    if (input.folder_id === undefined || input.folder_id === null) throw new BoxError('missing_destination');
-    const folderId = typeof input.folder_id === 'number' ? String(input.folder_id) : input.folder_id;
-    if (typeof folderId !== 'string' || !ITEM_ID_PATTERN.test(folderId)) {
-      throw invalidParameter('invalid_folder_id', 'folder_id', 'folder_id must be a string of digits');
-    }
-    if (input.file_name === undefined || input.file_name === null) throw new BoxError('missing_file_name');
-    const name = validateName(input.file_name, 'file_name');
-    const fileSize = this.fileSize(input.file_size);
+    const { folderId, fileName: name, fileSize: size } = readNewSessionBody(body);
+    const fileSize = this.fileSize(size);
     await requireFolder(this.ctx, user, folderId);
     await assertNameFree(this.ctx, user, folderId, name);
     return this.open(user, { folderId, fileId: null, fileName: name, fileSize });
@@ -45,23 +38,19 @@ export class UploadSessions {
 
   /** POST /files/{file_id}/upload_sessions */
   async createForNewVersion(user: UserRecord, fileId: string, body: unknown): Promise<UploadSession> {
-    const input = asObject(body);
-    const fileSize = this.fileSize(input.file_size);
+    const input = readVersionSessionBody(body);
+    const fileSize = this.fileSize(input.fileSize);
     const file = ITEM_ID_PATTERN.test(fileId) ? await this.ctx.meta.getFile(user.id, fileId) : undefined;
     if (!file) throw new BoxError('not_found', 'File not found');
     let name = file.name;
-    if (input.file_name !== undefined && input.file_name !== null) {
-      name = validateName(input.file_name, 'file_name');
+    if (input.fileName !== undefined) {
+      name = input.fileName;
       await assertNameFree(this.ctx, user, file.parentId, name, file.id);
     }
     return this.open(user, { folderId: file.parentId, fileId: file.id, fileName: name, fileSize });
   }
 
-  private fileSize(value: unknown): number {
-    if (value === undefined || value === null) throw new BoxError('missing_file_size');
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      throw invalidParameter('invalid_file_size', 'file_size', 'file_size must be a non-negative integer');
-    }
+  private fileSize(value: number): number {
     const { policy } = this.ctx;
     if (value < policy.minChunkedSize) {
       throw new BoxError('file_size_too_small', `File size ${value} is less than the minimum of ${policy.minChunkedSize} bytes for chunked uploads`);
@@ -158,14 +147,7 @@ export class UploadSessions {
   /** POST /files/upload_sessions/{id}/log: accepted and logged, content otherwise ignored. */
   async logEvent(user: UserRecord, id: string, body: unknown): Promise<void> {
     await findSession(this.ctx, user, id);
-    const event = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-    this.ctx.log.info({ sessionId: id, eventType: String(event.event_type ?? ''), eventInfo: String(event.event_info ?? '').slice(0, 500) }, 'client event');
+    const event = readLogBody(body);
+    this.ctx.log.info({ sessionId: id, eventType: event.eventType, eventInfo: event.eventInfo.slice(0, 500) }, 'client event');
   }
-}
-
-export function asObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BoxError('bad_request', 'The request body must be a JSON object');
-  }
-  return body as Record<string, unknown>;
 }

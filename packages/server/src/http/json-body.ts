@@ -16,18 +16,41 @@ export const COMMIT_BODY_LIMIT = 4 * 1024 * 1024;
 /** Deepest nesting of objects and arrays accepted. */
 export const MAX_JSON_DEPTH = 32;
 
-/** Replaces Fastify's JSON parser with one that checks the depth first, then parses as Fastify does (no __proto__). */
+/**
+ * Replaces Fastify's JSON parser with one that decodes the bytes as strict UTF-8, checks the depth, then parses as
+ * Fastify does (no __proto__).
+ */
 export function useShallowJson(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = decodeUtf8(body as Buffer, 'The JSON body');
+    } catch (error) {
+      done(error as BoxError, undefined);
+      return;
+    }
     if (nestingExceeds(text, MAX_JSON_DEPTH)) {
       done(new BoxError('bad_request', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`), undefined);
       return;
     }
     parse(request, text, done);
   });
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The text of `bytes`, which must be well-formed UTF-8 (a leading BOM is dropped): a lenient decoder would turn a
+ * stray byte into U+FFFD, and a name would be stored unlike the one sent.
+ */
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw new BoxError('bad_request', `${what} is not valid UTF-8`);
+  }
 }
 
 /** True when `text` opens more than `max` objects or arrays inside one another (strings skipped, escapes honoured). */

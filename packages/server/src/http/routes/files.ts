@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SimpleUpload } from '../../domain/files.js';
 import type { Domain } from '../../domain/index.js';
 import { toBoxError } from '../error-envelope.js';
-import { MAX_JSON_DEPTH, nestingExceeds } from '../json-body.js';
+import { decodeUtf8, MAX_JSON_DEPTH, nestingExceeds } from '../json-body.js';
 import { userOf } from '../request-user.js';
 import { header } from './upload-sessions.js';
 
@@ -15,7 +15,12 @@ type FileParams = { Params: { id: string } };
 export async function fileRoutes(app: FastifyInstance, { domain }: { domain: Domain }): Promise<void> {
   const { files } = domain;
   const maxSize = domain.ctx.policy.maxSimpleUploadSize;
-  await app.register(multipart, { limits: { fileSize: maxSize + 1, files: 1, fields: 16, fieldSize: 1 << 20, parts: 17 } });
+  await app.register(multipart, {
+    limits: { fileSize: maxSize + 1, files: 2, fields: 16, fieldSize: ATTRIBUTES_LIMIT, parts: 17 },
+    // `attributes` arrives as a stream of raw bytes, like a file, so that its UTF-8 is checked strictly: busboy would
+    // decode a field leniently (a stray byte becomes U+FFFD, and the stored name would differ from the one sent).
+    isPartAFile: (field, contentType, fileName) => field === 'attributes' || contentType === 'application/octet-stream' || fileName !== undefined,
+  });
 
   app.options('/files/content', async (request) => files.preflight(userOf(request), request.body));
   app.options<FileParams>('/files/:id/content', async (request) => files.preflight(userOf(request), request.body, request.params.id));
@@ -60,8 +65,9 @@ async function withMultipart<T>(request: FastifyRequest, attributesRequired: boo
   let attributes: unknown;
   let result: { value: T } | undefined;
   for await (const part of clientErrorsAsBadRequest(request.parts())) {
-    if (part.type === 'field') {
-      if (part.fieldname === 'attributes') attributes = parseAttributes(part.value);
+    if (part.type === 'field') continue;
+    if (part.fieldname === 'attributes') {
+      attributes = parseAttributes(await readAttributes(part.file));
       continue;
     }
     if (result) {
@@ -87,8 +93,26 @@ async function withMultipart<T>(request: FastifyRequest, attributesRequired: boo
   return result.value;
 }
 
-function parseAttributes(value: unknown): unknown {
-  const text = String(value);
+/** Largest `attributes` part: Box's attributes are a name, a parent, two dates and a description. */
+const ATTRIBUTES_LIMIT = 1 << 20;
+
+/** The bytes of the `attributes` part as strict UTF-8, at most ATTRIBUTES_LIMIT of them (the rest is drained). */
+async function readAttributes(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  // Not destroyed on an early exit: `resume()` drains the rest, so the parser reads on to the end of the request.
+  for await (const chunk of clientErrorsAsBadRequest<Buffer>(stream.iterator({ destroyOnReturn: false }))) {
+    length += chunk.byteLength;
+    if (length > ATTRIBUTES_LIMIT) {
+      stream.resume();
+      throw new BoxError('request_entity_too_large', `The "attributes" part is larger than ${ATTRIBUTES_LIMIT} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return decodeUtf8(Buffer.concat(chunks), 'The "attributes" part');
+}
+
+function parseAttributes(text: string): unknown {
   if (nestingExceeds(text, MAX_JSON_DEPTH)) throw new BoxError('bad_request', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text);
