@@ -7,7 +7,7 @@ import type { FileRecord, NewFile, NewVersion, PartRecord, SessionRecord, UserRe
 import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import type { FileViews } from './file-views.js';
-import { conflictError } from './item-checks.js';
+import { conflictError, quotaCheck } from './item-checks.js';
 import { validateDescription, validateName } from './names.js';
 import { sessionFor } from './session-access.js';
 import { asObject } from './upload-sessions.js';
@@ -70,7 +70,7 @@ export class Commits {
     const target = await this.target(user, session, request, attributes, actual);
     await this.completeUpload(session, parts);
     crashPoint('commit-before-transaction');
-    const outcome = await this.ctx.meta.commitSession(session.id, target);
+    const outcome = await this.ctx.meta.commitSession(session.id, target, quotaCheck(this.ctx));
     crashPoint('commit-after-transaction');
     if (!outcome.ok) {
       if (outcome.conflict.kind === 'session_not_active') throw new BoxError('not_found', 'Upload session not found');

@@ -7,7 +7,7 @@ import { parseTime } from './commit.js';
 import type { DomainContext } from './context.js';
 import type { FileViews } from './file-views.js';
 import { newObjectKey } from './ids.js';
-import { assertCanStore, assertNameFree, conflictError, requireFolder } from './item-checks.js';
+import { assertCanStore, assertNameFree, conflictError, quotaCheck, requireFolder } from './item-checks.js';
 import { validateDescription, validateName } from './names.js';
 import { asObject } from './upload-sessions.js';
 
@@ -80,7 +80,7 @@ export class FilesService {
     const description = typeof attributes.description === 'string' ? validateDescription(attributes.description, { truncate: true }) : '';
     return this.store(user, upload, async (stored) => {
       await assertCanStore(this.ctx, user, stored.size);
-      return this.ctx.meta.createFile({ ownerId: user.id, parentId, name, description, contentCreatedAt, contentModifiedAt, ...stored });
+      return this.ctx.meta.createFile({ ownerId: user.id, parentId, name, description, contentCreatedAt, contentModifiedAt, ...stored }, quotaCheck(this.ctx));
     });
   }
 
@@ -96,7 +96,7 @@ export class FilesService {
     const contentModifiedAt = parseTime(attributes.content_modified_at, 'content_modified_at') ?? this.ctx.now();
     return this.store(user, upload, async (stored) => {
       await assertCanStore(this.ctx, user, stored.size);
-      return this.ctx.meta.addVersion({ fileId: file.id, ownerId: user.id, name, contentModifiedAt, ifMatchEtag, ...stored });
+      return this.ctx.meta.addVersion({ fileId: file.id, ownerId: user.id, name, contentModifiedAt, ifMatchEtag, ...stored }, quotaCheck(this.ctx));
     });
   }
 

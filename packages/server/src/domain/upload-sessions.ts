@@ -14,7 +14,7 @@ import type { WholeFileHasher } from './whole-file-hash.js';
 import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import { newSessionId, sessionBlobKey } from './ids.js';
-import { assertCanStore, assertNameFree, requireFolder } from './item-checks.js';
+import { assertCanStore, assertNameFree, conflictError, quotaCheck, requireFolder } from './item-checks.js';
 import { validateName } from './names.js';
 import { pagingParam } from './query-params.js';
 import { choosePartSize } from './part-size-policy.js';
@@ -100,7 +100,8 @@ export class UploadSessions {
       uploadCompleted: false,
     };
     try {
-      await ctx.meta.createSession(session);
+      const created = await ctx.meta.createSession(session, quotaCheck(ctx));
+      if (!created.ok) throw await conflictError(ctx, user, created.conflict);
     } catch (error) {
       await ctx.blobs.abortUpload(upload).catch(() => {});
       throw error;
