@@ -160,8 +160,15 @@ export class UploadSessions {
   async logEvent(user: UserRecord, id: string, body: unknown): Promise<void> {
     await findSession(this.ctx, user, id);
     const event = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-    this.ctx.log.info({ sessionId: id, eventType: String(event.event_type ?? ''), eventInfo: String(event.event_info ?? '').slice(0, 500) }, 'client event');
+    this.ctx.log.info({ sessionId: id, eventType: loggable(event.event_type, 100), eventInfo: loggable(event.event_info, 500) }, 'client event');
   }
+}
+
+/** A client-supplied value as a log line may carry it: text of at most `max` characters (cut with a marker). */
+export function loggable(value: unknown, max: number): string {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return text.length <= max ? text : `${text.slice(0, max)}…[${text.length - max} more]`;
 }
 
 export function asObject(body: unknown): Record<string, unknown> {

@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SimpleUpload } from '../../domain/files.js';
 import type { Domain } from '../../domain/index.js';
 import { toBoxError } from '../error-envelope.js';
-import { MAX_JSON_DEPTH, nestingExceeds } from '../json-body.js';
+import { parseBoundedJson } from '../../domain/commit-body.js';
+import { JSON_BODY_LIMIT, SMALL_JSON } from '../json-body.js';
 import { userOf } from '../request-user.js';
 import { header } from './upload-sessions.js';
 
@@ -15,7 +16,8 @@ type FileParams = { Params: { id: string } };
 export async function fileRoutes(app: FastifyInstance, { domain }: { domain: Domain }): Promise<void> {
   const { files } = domain;
   const maxSize = domain.ctx.policy.maxSimpleUploadSize;
-  await app.register(multipart, { limits: { fileSize: maxSize + 1, files: 1, fields: 16, fieldSize: 1 << 20, parts: 17 } });
+  // Box's form has one field, `attributes`, of a few hundred bytes; other fields are read (bounded) and ignored.
+  await app.register(multipart, { limits: { fileSize: maxSize + 1, files: 1, fields: 16, fieldSize: JSON_BODY_LIMIT, parts: 17 } });
 
   app.options('/files/content', async (request) => files.preflight(userOf(request), request.body));
   app.options<FileParams>('/files/:id/content', async (request) => files.preflight(userOf(request), request.body, request.params.id));
@@ -61,7 +63,11 @@ async function withMultipart<T>(request: FastifyRequest, attributesRequired: boo
   let result: { value: T } | undefined;
   for await (const part of clientErrorsAsBadRequest(request.parts())) {
     if (part.type === 'field') {
-      if (part.fieldname === 'attributes') attributes = parseAttributes(part.value);
+      if (part.fieldname !== 'attributes') continue;
+      // Exactly one: a second would be parsed for nothing (or, worse, win).
+      if (attributes !== undefined) throw new BoxError('bad_request', 'The multipart body has more than one "attributes" field');
+      if (part.valueTruncated) throw new BoxError('request_entity_too_large', `The "attributes" field is at most ${JSON_BODY_LIMIT} bytes`);
+      attributes = parseAttributes(part.value);
       continue;
     }
     if (result) {
@@ -88,12 +94,10 @@ async function withMultipart<T>(request: FastifyRequest, attributesRequired: boo
 }
 
 function parseAttributes(value: unknown): unknown {
-  const text = String(value);
-  if (nestingExceeds(text, MAX_JSON_DEPTH)) throw new BoxError('bad_request', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`);
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new BoxError('bad_request', 'The "attributes" part must be JSON');
+    return parseBoundedJson(Buffer.from(String(value)), SMALL_JSON);
+  } catch (error) {
+    throw new BoxError('bad_request', `The "attributes" part must be JSON: ${(error as Error).message}`);
   }
 }
 
