@@ -1,7 +1,19 @@
 /** Worker-thread entry: parses large commit bodies off the event loop (see http/json-parser-pool.ts). */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { BoxError } from '@tranche/protocol';
 import { parseCommitBody, type CommitBody, type JsonLimits } from './domain/commit-body.js';
+
+/**
+ * Parsing a large body is background work for whoever sent it: on Linux a thread has its own nice value, and this one
+ * yields the CPU to the event loop (every other user's requests) and to the hash worker whenever they want it.
+ */
+export const PARSER_NICE = 10;
+try {
+  setPriority(PARSER_NICE);
+} catch {
+  // Not permitted or not supported: the worker still keeps the parse off the event loop.
+}
 
 export interface ParseRequest {
   id: number;

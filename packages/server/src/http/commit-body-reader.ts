@@ -17,10 +17,18 @@ export function commitBodyReader(request: FastifyRequest, pool: JsonParserPool):
     if (type === undefined || !/^application\/json\s*(;|$)/i.test(type)) {
       throw new BoxError('bad_request', 'A commit body must be sent as application/json');
     }
-    const bytes = await readBody(request, COMMIT_BODY_LIMIT);
-    // Up to the size of any other JSON body, parsing costs well under a millisecond: not worth a thread hop.
-    if (bytes.byteLength <= JSON_BODY_LIMIT) return parseCommitBody(bytes, limits);
-    return pool.parse(userOf(request).id, bytes, limits);
+    const declared = request.headers['content-length'];
+    if (declared !== undefined && Number(declared) <= JSON_BODY_LIMIT) {
+      // Up to the size of any other JSON body, parsing costs well under a millisecond: not worth a thread hop.
+      return parseCommitBody(await readBody(request, JSON_BODY_LIMIT), limits);
+    }
+    const endTurn = await pool.admit(userOf(request).id);
+    try {
+      const bytes = await readBody(request, COMMIT_BODY_LIMIT);
+      return bytes.byteLength <= JSON_BODY_LIMIT ? parseCommitBody(bytes, limits) : await pool.parse(bytes, limits);
+    } finally {
+      endTurn();
+    }
   };
 }
 

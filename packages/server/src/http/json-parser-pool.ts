@@ -1,8 +1,9 @@
 /**
  * Large commit bodies are parsed on a worker thread, so a 4 MiB body never stalls the event loop that serves every
- * other user (JSON.parse of 4 MiB takes 20–60 ms; on the loop, every request waits that long). One worker, tasks in
- * turn, each bounded in time (a parse past the bound has its worker replaced, and the request is refused 503), and
- * a user may have only a few parses queued or running: the rest are refused 429 with Retry-After.
+ * other user (JSON.parse of 4 MiB takes 20–60 ms; on the loop, every request waits that long). One worker, at a
+ * lower CPU priority than the event loop (json-worker.ts), tasks in turn, each bounded in time (a parse past the
+ * bound has its worker replaced, and the request is refused 503); a user takes turns for its large bodies before
+ * they are read (`admit`).
  */
 import { Worker } from 'node:worker_threads';
 import { BoxError } from '@tranche/protocol';
@@ -11,8 +12,10 @@ import type { ParseRequest, ParseResponse } from '../json-worker.js';
 
 /** A parse (of at most 4 MiB, its tokens bounded) running longer than this is stopped. */
 export const PARSE_TIMEOUT_MS = 10_000;
-/** Large parses one user may have queued or running at once. */
+/** Large bodies one user may have being read or parsed at once. */
 export const PARSES_PER_USER = 2;
+/** Further large bodies of one user that wait, unread, for their turn; beyond them → 429. */
+export const WAITING_PER_USER = 8;
 
 interface Task {
   id: number;
@@ -22,35 +25,55 @@ interface Task {
   reject(error: Error): void;
 }
 
+interface UserTurns {
+  active: number;
+  waiting: (() => void)[];
+}
+
 export class JsonParserPool {
   private worker: Worker | undefined;
   private readonly queue: Task[] = [];
   private running: { task: Task; timer: NodeJS.Timeout } | undefined;
-  private readonly perUser = new Map<string, number>();
+  private readonly users = new Map<string, UserTurns>();
   private nextId = 1;
   private closed = false;
 
   constructor(private readonly timeoutMs = PARSE_TIMEOUT_MS) {}
 
-  /** Parses `bytes` as a commit body on the worker; `userId` is held to PARSES_PER_USER parses at once. */
-  async parse(userId: string, bytes: Uint8Array, limits: JsonLimits): Promise<CommitBody> {
-    const held = this.perUser.get(userId) ?? 0;
-    if (held >= PARSES_PER_USER) {
-      throw new BoxError('rate_limit_exceeded', `At most ${PARSES_PER_USER} large request bodies of one user are parsed at once`, null, { 'retry-after': '1' });
+  /**
+   * A turn for one of `userId`'s large bodies, taken BEFORE the body is read: while the user has PARSES_PER_USER
+   * bodies being read or parsed, the next ones wait unread (TCP holds their bytes back, so they cost neither memory
+   * nor the event loop), up to WAITING_PER_USER; more are refused 429. Resolves with the function that ends the turn.
+   */
+  async admit(userId: string): Promise<() => void> {
+    let turns = this.users.get(userId);
+    if (!turns) this.users.set(userId, (turns = { active: 0, waiting: [] }));
+    if (turns.active >= PARSES_PER_USER) {
+      if (turns.waiting.length >= WAITING_PER_USER) {
+        throw new BoxError('rate_limit_exceeded', `At most ${PARSES_PER_USER + WAITING_PER_USER} large request bodies of one user are taken at once`, null, { 'retry-after': '1' });
+      }
+      await new Promise<void>((resolve) => turns.waiting.push(resolve));
     }
-    this.perUser.set(userId, held + 1);
+    turns.active++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      turns.active--;
+      const next = turns.waiting.shift();
+      if (next) next();
+      else if (turns.active === 0) this.users.delete(userId);
+    };
+  }
+
+  /** Parses `bytes` as a commit body on the worker, in turn with every other parse. */
+  parse(bytes: Uint8Array, limits: JsonLimits): Promise<CommitBody> {
     // Its buffer is handed over to the worker: it must be the body's own, not a slice of a shared pool.
     if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = new Uint8Array(bytes);
-    try {
-      return await new Promise<CommitBody>((resolve, reject) => {
-        this.queue.push({ id: this.nextId++, bytes, limits, resolve, reject });
-        this.pump();
-      });
-    } finally {
-      const left = (this.perUser.get(userId) ?? 1) - 1;
-      if (left > 0) this.perUser.set(userId, left);
-      else this.perUser.delete(userId);
-    }
+    return new Promise<CommitBody>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, bytes, limits, resolve, reject });
+      this.pump();
+    });
   }
 
   async close(): Promise<void> {
