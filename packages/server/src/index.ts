@@ -13,3 +13,4 @@ export { parseS3Location, S3LocationError, MAX_PRESIGN_SECONDS, type S3Location 
 export { SpoolingBlobStore } from './store/spool/spooling-blob-store.js';
 export { InlineRangeHasher, LiveHashGapError, digestOfState, type RangeHasher } from './domain/hashing/range-hasher.js';
 export { parseCommitBody, type CommitBody, type JsonLimits } from './domain/commit-body.js';
+export { JsonParserPool } from './http/json-parser-pool.js';
