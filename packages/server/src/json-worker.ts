@@ -9,10 +9,13 @@ import { parseCommitBody, type CommitBody, type JsonLimits } from './domain/comm
  * yields the CPU to the event loop (every other user's requests) and to the hash worker whenever they want it.
  */
 export const PARSER_NICE = 10;
-try {
-  setPriority(PARSER_NICE);
-} catch {
-  // Not permitted or not supported: the worker still keeps the parse off the event loop.
+// Elsewhere the call would renice the whole process, the event loop with it.
+if (process.platform === 'linux') {
+  try {
+    setPriority(PARSER_NICE);
+  } catch {
+    // Not permitted: the worker still keeps the parse off the event loop.
+  }
 }
 
 export interface ParseRequest {
