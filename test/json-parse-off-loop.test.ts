@@ -67,3 +67,21 @@ test('a user takes turns for large bodies: two at once, eight waiting, then 429'
     await pool.close();
   }
 });
+
+test('a parse past its time bound is stopped: 503, and the pool goes on with a new worker', async () => {
+  const bytes = body();
+  const pool = new JsonParserPool(1);
+  const unavailable = (error: { code?: string; status?: number }) => error.code === 'unavailable' && error.status === 503;
+  try {
+    await assert.rejects(pool.parse(Buffer.from(bytes), limits), unavailable);
+    await assert.rejects(pool.parse(Buffer.from(bytes), limits), unavailable, 'the next parse gets a worker of its own, and its bound');
+  } finally {
+    await pool.close();
+  }
+  const patient = new JsonParserPool();
+  try {
+    assert.equal((await patient.parse(Buffer.from(bytes), limits)).parts!.count, PARTS);
+  } finally {
+    await patient.close();
+  }
+});
