@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MetadataStore } from '@tranche/server';
 import { randomBytesSeeded, shaDigest } from './helpers/http.js';
-import { inProcessDomain, putPart } from './helpers/in-process-domain.js';
+import { inProcessDomain, jsonBody, putPart } from './helpers/in-process-domain.js';
 
 const PART = 1000;
 const TTL_MS = 60_000;
@@ -44,7 +44,7 @@ test('a commit whose session expires and is released by the janitor before its t
     const parts = [];
     for (let offset = 0; offset < data.length; offset += PART) parts.push(await putPart(domain, user, session.id, data, offset, Math.min(PART, data.length - offset)));
 
-    const commit = domain.commits.commit(user, { sessionId: session.id, digest: shaDigest(data), ifMatch: undefined, ifNoneMatch: undefined, body: { parts } });
+    const commit = domain.commits.commit(user, { sessionId: session.id, digest: shaDigest(data), ifMatch: undefined, ifNoneMatch: undefined, readBody: jsonBody({ parts }) });
     await assert.rejects(commit, (error: { code?: string }) => error.code === 'session_expired', 'the commit is refused: its session was released');
     assert.equal(releasedBeforeTransaction, 1, 'the janitor released the session between the commit checks and its transaction');
     const root = await domain.folders.items(user, '0', {});

@@ -169,6 +169,28 @@ for (const implementation of IMPLEMENTATIONS) {
     });
     after(() => backend?.dispose());
 
+    test('the quota is decided inside the write: of 50 concurrent reservations that fit one at a time, one is made', async () => {
+      const owner = (await store.ensureUser('quota-racer')).id;
+      const quota = { limit: 30, now: new Date() };
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.createSession(session(owner, `Q${String(i).padStart(31, '0')}`, { fileSize: 25 }), quota)));
+      assert.equal(results.filter((r) => r.ok).length, 1);
+      for (const r of results) if (!r.ok) assert.deepEqual(r.conflict, { kind: 'quota_exceeded', used: 25, requested: 25, limit: 30 });
+      assert.equal(await store.reservedBySessions(owner, new Date()), 25);
+      const made = results.findIndex((r) => r.ok);
+      // A file that fits beside the reservation is stored; concurrent ones that would pass it are not.
+      const files = await Promise.all(Array.from({ length: 10 }, (_, i) => store.createFile(newFile(owner, `q${i}`, { size: 5 }), quota)));
+      assert.equal(files.filter((r) => r.ok).length, 1);
+      assert.equal(await store.storageUsed(owner), 5);
+      // The commit checks again, its own reservation aside: it fits at 30, not once the quota is lowered to 29.
+      const id = `Q${String(made).padStart(31, '0')}`;
+      const refused = await store.commitSession(id, newFile(owner, 'q-commit', { size: 25 }), { limit: 29, now: new Date() });
+      assert.ok(!refused.ok && refused.conflict.kind === 'quota_exceeded');
+      assert.equal((await store.getSession(id))?.state, 'active', 'a refused commit changes nothing');
+      const committed = await store.commitSession(id, newFile(owner, 'q-commit', { size: 25 }), quota);
+      assert.ok(committed.ok);
+      assert.equal(await store.storageUsed(owner), 30);
+    });
+
     test('users are created once and found by token hash', async () => {
       assert.equal((await store.ensureUser('alice')).id, alice);
       await store.addToken(alice, 'hash-a');
@@ -435,6 +457,16 @@ function describeAcrossInstances(implementation: Implementation): void {
       owner = (await one.ensureUser('erin')).id;
     });
     after(() => backend?.dispose());
+
+    test('quota reservations made through two instances at once: only what fits is reserved', async () => {
+      const racer = (await one.ensureUser('quota-racer-2')).id;
+      const quota = { limit: 30, now: new Date() };
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).createSession(session(racer, `R${String(i).padStart(31, '0')}`, { fileSize: 25 }), quota)),
+      );
+      assert.equal(results.filter((r) => r.ok).length, 1);
+      assert.equal(await two.reservedBySessions(racer, new Date()), 25);
+    });
 
     test('exclusively excludes across instances', async () => {
       assert.equal((await raceExclusively([one, two, one, two], 'janitor')).length, 1);

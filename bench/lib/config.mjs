@@ -23,6 +23,7 @@ const FULL = {
   metadataConnections: 10,
   listParts: 1000,
   profileBytes: 1 * GiB,
+  fairness: { rounds: 20, samples: 50 },
 };
 
 const QUICK = {
@@ -36,9 +37,10 @@ const QUICK = {
   downloadBytes: 64 * MiB,
   metadataSeconds: 2,
   profileBytes: 64 * MiB,
+  fairness: { rounds: 5, samples: 30 },
 };
 
-export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster'];
+export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster', 'fairness'];
 
 export function loadConfig(env = process.env) {
   const quick = Boolean(env.BENCH_QUICK) && env.BENCH_QUICK !== '0';

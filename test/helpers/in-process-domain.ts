@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { UploadPart } from '@tranche/protocol';
-import { createDomain, FsBlobStore, openSqliteMetadataStore, resolvePolicy, type Domain, type MetadataStore, type RangeHasher, type UserRecord } from '@tranche/server';
+import { createDomain, FsBlobStore, parseCommitBody, type CommitBody, type JsonLimits, openSqliteMetadataStore, resolvePolicy, type Domain, type MetadataStore, type RangeHasher, type UserRecord } from '@tranche/server';
 import { shaDigest } from './http.js';
 
 export interface InProcessDomain {
@@ -22,6 +22,8 @@ export interface InProcessDomain {
 export interface InProcessOptions {
   partSize: number;
   sessionTtlMs: number;
+  /** How long a commit waits for the whole-file hash before answering 202 (default: the policy's). */
+  commitWaitMs?: number;
   /** The domain's range hasher, made over its blob store (default: the domain's own, inline). */
   ranges?: (blobs: FsBlobStore) => RangeHasher;
   /** What the domain sees instead of the store (e.g. a proxy that interleaves work); `domain` is set by then. */
@@ -39,7 +41,7 @@ export async function inProcessDomain(options: InProcessOptions): Promise<InProc
     {
       meta: options.wrapMeta ? options.wrapMeta(store, () => domain) : store,
       blobs,
-      policy: resolvePolicy({ publicUrl: 'http://127.0.0.1:1', minChunkedSize: 1, fixedPartSize: options.partSize, sessionTtlMs: options.sessionTtlMs }),
+      policy: resolvePolicy({ publicUrl: 'http://127.0.0.1:1', minChunkedSize: 1, fixedPartSize: options.partSize, sessionTtlMs: options.sessionTtlMs, ...(options.commitWaitMs !== undefined ? { commitWaitMs: options.commitWaitMs } : {}) }),
       now: () => new Date(clock.now),
       log: quiet,
     },
@@ -72,4 +74,9 @@ export function putPart(domain: Domain, user: UserRecord, sessionId: string, dat
     })(),
     signal: new AbortController().signal,
   });
+}
+
+/** A commit's `readBody` for `body`, parsed as the HTTP edge parses small bodies. */
+export function jsonBody(body: unknown): (limits: JsonLimits) => Promise<CommitBody> {
+  return async (limits) => parseCommitBody(Buffer.from(JSON.stringify(body)), limits);
 }

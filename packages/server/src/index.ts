@@ -12,3 +12,5 @@ export { openS3BlobStore, S3BlobStore, PresigningS3BlobStore, S3_MIN_PART_SIZE }
 export { parseS3Location, S3LocationError, MAX_PRESIGN_SECONDS, type S3Location } from './store/s3/s3-location.js';
 export { SpoolingBlobStore } from './store/spool/spooling-blob-store.js';
 export { InlineRangeHasher, LiveHashGapError, digestOfState, type RangeHasher } from './domain/hashing/range-hasher.js';
+export { parseCommitBody, type CommitBody, type JsonLimits } from './domain/commit-body.js';
+export { JsonParserPool } from './http/json-parser-pool.js';

@@ -34,13 +34,6 @@ function fileSizeOf(input: Fields): number {
   return size;
 }
 
-export interface ListedPart {
-  part_id: string;
-  offset: number;
-  size: number;
-  sha1: string | undefined;
-}
-
 export interface CommitAttributes {
   contentCreatedAt?: Date;
   contentModifiedAt?: Date;
@@ -48,26 +41,9 @@ export interface CommitAttributes {
   name?: string;
 }
 
-/** POST /files/upload_sessions/{id}/commit: `{parts: [{part_id, offset, size, sha1?}], attributes?}`. */
-export function readCommitBody(body: unknown): { parts: ListedPart[]; attributes: CommitAttributes } {
-  const input = Fields.of(body);
-  const attributes = readCommitAttributes(input.object('attributes'));
-  const list = input.array('parts');
-  if (list === undefined) throw input.missing('parts');
-  const parts = list.map((entry, index) => {
-    const part = Fields.of(entry, `parts[${index}]`);
-    const required = <T>(field: string, value: T | undefined): T => {
-      if (value === undefined) throw part.missing(field);
-      return value;
-    };
-    return {
-      part_id: required('part_id', part.string('part_id')),
-      offset: required('offset', part.integer('offset')),
-      size: required('size', part.integer('size')),
-      sha1: part.string('sha1'),
-    };
-  });
-  return { parts, attributes };
+/** A commit's `attributes` value (as the commit-body reader hands it over), typed field by field. */
+export function readCommitAttributesValue(value: unknown): CommitAttributes {
+  return readCommitAttributes(Fields.of({ attributes: value }).object('attributes'));
 }
 
 function readCommitAttributes(input: Fields | undefined): CommitAttributes {

@@ -4,12 +4,13 @@
  */
 import { BoxError, hexToBase64, invalidParameter, parseShaDigest, type Files } from '@tranche/protocol';
 import type { FileRecord, NewFile, NewVersion, PartRecord, SessionRecord, UserRecord } from '../store/metadata-store.js';
+import { describeAt, partIdAt, sha1Matches, tokensAllowed, type CommitBody, type JsonLimits, type ListedParts } from './commit-body.js';
 import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import type { FileViews } from './file-views.js';
-import { conflictError } from './item-checks.js';
-import { readCommitBody, type CommitAttributes, type ListedPart } from './bodies.js';
-import { sessionFor } from './session-access.js';
+import { conflictError, quotaCheck } from './item-checks.js';
+import { readCommitAttributesValue } from './bodies.js';
+import { isExpired, sessionFor } from './session-access.js';
 import type { WholeFileHasher } from './whole-file-hash.js';
 
 /** Commits answer 202 at most this many times in a row; after that a commit waits for the hash however long. */
@@ -20,16 +21,31 @@ const HASH_POLL_MS = 20;
 const HASH_WAIT_SLICE_MS = 1_000;
 /** A prefix that has not moved for this long is stalled: its next bytes are on no live instance. */
 const HASH_STALL_MS = 2_000;
+/** Deepest nesting of a commit body (Box's is three levels deep). */
+const MAX_COMMIT_DEPTH = 32;
 
 export interface CommitRequest {
   sessionId: string;
   digest: string | undefined;
   ifMatch: string | undefined;
   ifNoneMatch: string | undefined;
-  body: unknown;
+  /**
+   * Reads and parses the body under the given limits. Called only once the session is found to be the caller's,
+   * active and the Digest well-formed: no other request's body is ever parsed.
+   */
+  readBody(limits: JsonLimits): Promise<CommitBody>;
+  /** Aborted when the client has gone: a commit waiting for the whole-file hash stops waiting. */
+  signal?: AbortSignal;
 }
 
 export type CommitResult = { status: 201; files: Files } | { status: 202; retryAfterSeconds: number };
+
+interface Attributes {
+  contentCreatedAt?: Date;
+  contentModifiedAt?: Date;
+  description?: string;
+  name?: string;
+}
 
 export class Commits {
   constructor(
@@ -45,10 +61,11 @@ export class Commits {
     if (!digest) {
       throw invalidParameter('bad_request', 'digest', 'The Digest header must hold sha=<base64 SHA-1 of the whole file>');
     }
-    const { parts: listed, attributes } = readCommitBody(request.body);
-    const parts = await this.checkParts(session, listed);
+    const body = await request.readBody({ maxDepth: MAX_COMMIT_DEPTH, maxTokens: tokensAllowed(session.totalParts) });
+    const attributes = readCommitAttributesValue(body.attributes);
+    const parts = await this.checkParts(session, body.parts);
 
-    session = await this.hashed(session, parts);
+    session = await this.hashed(session, parts, request.signal);
     if (session.hashedBytes < session.fileSize) {
       await this.ctx.meta.setPendingCommits(session.id, session.pendingCommits + 1);
       const remaining = session.fileSize - this.hasher.hashedBytes(session);
@@ -61,7 +78,7 @@ export class Commits {
     const target = await this.target(user, session, request, attributes, actual);
     await this.completeUpload(session, parts);
     crashPoint('commit-before-transaction');
-    const outcome = await this.ctx.meta.commitSession(session.id, target);
+    const outcome = await this.ctx.meta.commitSession(session.id, target, quotaCheck(this.ctx));
     crashPoint('commit-after-transaction');
     if (!outcome.ok) {
       if (outcome.conflict.kind === 'session_not_active') throw new BoxError('not_found', 'Upload session not found');
@@ -83,15 +100,19 @@ export class Commits {
    * Every listed part matches a stored one, and together they cover the file exactly (order need not be sorted).
    * Returns the stored parts in offset order.
    */
-  private async checkParts(session: SessionRecord, listed: ListedPart[]): Promise<PartRecord[]> {
+  private async checkParts(session: SessionRecord, listed: ListedParts | null): Promise<PartRecord[]> {
+    if (!listed) throw invalidParameter('bad_request', 'parts', 'parts must be an array of uploaded parts', 'missing_parameter');
+    if (listed.firstMalformedField !== null) {
+      const field = listed.firstMalformedField;
+      throw invalidParameter('bad_request', field, `${field} has the wrong type: each part is {part_id: string, offset: integer, size: integer, sha1?: string}`);
+    }
     const all = (await this.ctx.meta.listParts(session.id, 0, session.totalParts)).entries;
     const stored = new Map(all.map((p) => [p.offset, p]));
     const seen = new Set<number>();
-    for (const part of listed) {
-      const match = stored.get(part.offset);
-      const sha1Ok = part.sha1 === undefined || part.sha1.toLowerCase() === match?.sha1;
-      if (!match || part.part_id !== match.partId || part.size !== match.size || !sha1Ok || seen.has(match.offset)) {
-        throw new BoxError('parts_mismatch', `No matching part found on server for ${JSON.stringify(describe(part))}`);
+    for (let i = 0; i < listed.count; i++) {
+      const match = listed.malformed[i] ? undefined : stored.get(listed.offsets[i]!);
+      if (!match || partIdAt(listed, i) !== match.partId || listed.sizes[i] !== match.size || !sha1Matches(listed, i, match.sha1) || seen.has(match.offset)) {
+        throw new BoxError('parts_mismatch', `No matching part found on server for ${describeAt(listed, i)}`);
       }
       seen.add(match.offset);
     }
@@ -108,7 +129,7 @@ export class Commits {
    * enough. On a cluster the prefix may be advanced by the instances holding the next parts; if it stops moving
    * (their holder died), the upload is completed and the rest is read back from the object.
    */
-  private async hashed(session: SessionRecord, parts: PartRecord[]): Promise<SessionRecord> {
+  private async hashed(session: SessionRecord, parts: PartRecord[], signal: AbortSignal | undefined): Promise<SessionRecord> {
     const started = Date.now();
     const deadline = session.pendingCommits >= MAX_PENDING_COMMITS ? Infinity : started + this.ctx.policy.commitWaitMs;
     let seen = this.hasher.hashedBytes(session);
@@ -119,9 +140,12 @@ export class Commits {
       let timer: NodeJS.Timeout | undefined;
       // A single instance folds everything itself: wait for its fold, not for a poll tick.
       const waitMs = Math.min(deadline - Date.now(), this.hasher.clustered ? HASH_POLL_MS : HASH_WAIT_SLICE_MS);
-      await Promise.race([advancing, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))))]);
+      let onAbort: (() => void) | undefined;
+      const gone = new Promise((resolve) => signal?.addEventListener('abort', (onAbort = () => resolve(undefined)), { once: true }));
+      await Promise.race([advancing, gone, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))))]);
       clearTimeout(timer);
-      session = (await this.ctx.meta.getSession(session.id))!;
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      session = this.stillWanted(await this.ctx.meta.getSession(session.id), signal);
       const now = Date.now();
       if (session.hashedBytes === session.fileSize || now >= deadline) return session;
       const hashed = this.hasher.hashedBytes(session);
@@ -134,6 +158,7 @@ export class Commits {
       // everything itself, so a fold that ended short (an error, logged) is retried, never taken for a stall.
       if (now - movedAt < HASH_STALL_MS || !this.hasher.clustered) {
         await new Promise((resolve) => setTimeout(resolve, HASH_POLL_MS));
+        session = this.stillWanted(await this.ctx.meta.getSession(session.id), signal);
         continue;
       }
       if (session.uploadCompleted) return session;
@@ -143,6 +168,19 @@ export class Commits {
       session = (await this.ctx.meta.getSession(session.id))!;
       movedAt = Date.now();
     }
+  }
+
+  /**
+   * The session re-read while a commit waits for the hash, if the wait should go on: not when the session was
+   * aborted, released or has expired meanwhile, nor when the client has gone (nobody would read the answer).
+   */
+  private stillWanted(session: SessionRecord | undefined, signal: AbortSignal | undefined): SessionRecord {
+    if (!session || session.state === 'aborted') throw new BoxError('not_found', 'Upload session not found');
+    if (session.state === 'active' && (session.purged || isExpired(this.ctx, session))) {
+      throw new BoxError('session_expired', `The upload session expired at ${session.expiresAt.toISOString()}`);
+    }
+    if (signal?.aborted) throw new BoxError('request_timeout', 'The client went away while the commit waited for the whole-file hash');
+    return session;
   }
 
   /** Completes the blob upload; if that fails because the janitor released the session meanwhile, says so. */
@@ -160,7 +198,7 @@ export class Commits {
     }
   }
 
-  private async target(user: UserRecord, session: SessionRecord, request: CommitRequest, attributes: CommitAttributes, sha1: string): Promise<NewFile | NewVersion> {
+  private async target(user: UserRecord, session: SessionRecord, request: CommitRequest, attributes: Attributes, sha1: string): Promise<NewFile | NewVersion> {
     const common = { sha1, size: session.fileSize, blobKey: session.blobKey };
     if (session.fileId === null) {
       const now = this.ctx.now();
@@ -197,11 +235,3 @@ function checkPreconditions(file: FileRecord, ifMatch: string | undefined, ifNon
   if (ifNoneMatch !== undefined && matches(ifNoneMatch)) throw new BoxError('precondition_failed');
 }
 
-/** The listed part as the error message shows it: its four fields, each cut short (the body may be megabytes). */
-function describe(part: ListedPart): Record<string, unknown> {
-  const short = (value: unknown): unknown => {
-    const text = JSON.stringify(value ?? null);
-    return text.length <= 64 ? (value ?? null) : `${text.slice(0, 61)}...`;
-  };
-  return { part_id: short(part.part_id), offset: short(part.offset), size: short(part.size), sha1: short(part.sha1) };
-}

@@ -6,7 +6,7 @@ import type { FileRecord, UserRecord, VersionRecord } from '../store/metadata-st
 import type { DomainContext } from './context.js';
 import type { FileViews } from './file-views.js';
 import { newObjectKey } from './ids.js';
-import { assertCanStore, assertNameFree, conflictError, requireFolder } from './item-checks.js';
+import { assertCanStore, assertNameFree, conflictError, quotaCheck, requireFolder } from './item-checks.js';
 import { readNewFileAttributes, readNewVersionAttributes, readPreflightBody, readVersionPreflightBody } from './bodies.js';
 
 export type Download =
@@ -75,7 +75,7 @@ export class FilesService {
     const contentModifiedAt = times.contentModifiedAt ?? now;
     return this.store(user, upload, async (stored) => {
       await assertCanStore(this.ctx, user, stored.size);
-      return this.ctx.meta.createFile({ ownerId: user.id, parentId, name, description, contentCreatedAt, contentModifiedAt, ...stored });
+      return this.ctx.meta.createFile({ ownerId: user.id, parentId, name, description, contentCreatedAt, contentModifiedAt, ...stored }, quotaCheck(this.ctx));
     });
   }
 
@@ -91,7 +91,7 @@ export class FilesService {
     const contentModifiedAt = attributes.contentModifiedAt ?? this.ctx.now();
     return this.store(user, upload, async (stored) => {
       await assertCanStore(this.ctx, user, stored.size);
-      return this.ctx.meta.addVersion({ fileId: file.id, ownerId: user.id, name, contentModifiedAt, ifMatchEtag, ...stored });
+      return this.ctx.meta.addVersion({ fileId: file.id, ownerId: user.id, name, contentModifiedAt, ifMatchEtag, ...stored }, quotaCheck(this.ctx));
     });
   }
 

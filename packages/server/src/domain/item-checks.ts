@@ -1,6 +1,6 @@
 /** Checks shared by every way of creating a file: the folder exists, the name is free, the user may store the bytes. */
 import { BoxError } from '@tranche/protocol';
-import type { ItemRecord, UserRecord, WriteConflict } from '../store/metadata-store.js';
+import type { ItemRecord, QuotaCheck, UserRecord, WriteConflict } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
 import { fileMini, folderMini } from './views.js';
 
@@ -35,10 +35,27 @@ export async function conflictError(ctx: DomainContext, user: UserRecord, confli
       return new BoxError('not_found', 'File not found');
     case 'etag_mismatch':
       return new BoxError('precondition_failed');
+    case 'quota_exceeded':
+      return quotaError(conflict.requested, conflict.limit);
   }
 }
 
-/** 403 file_size_limit_exceeded / storage_limit_exceeded before any byte is accepted. */
+function quotaError(size: number, quota: number): BoxError {
+  return new BoxError('storage_limit_exceeded', `Storing ${size} more bytes would exceed the quota of ${quota} bytes`);
+}
+
+/**
+ * The quota for the store to enforce inside the write that spends it (a session's reservation, a simple upload, a
+ * commit), or undefined without one. `assertCanStore` is only the early answer; this is the one that decides.
+ */
+export function quotaCheck(ctx: DomainContext): QuotaCheck | undefined {
+  return ctx.policy.userQuota === null ? undefined : { limit: ctx.policy.userQuota, now: ctx.now() };
+}
+
+/**
+ * 403 file_size_limit_exceeded / storage_limit_exceeded before any byte is accepted. The quota part is an early
+ * answer only: concurrent requests may all pass it; the store decides again atomically (`quotaCheck`).
+ */
 export async function assertCanStore(ctx: DomainContext, user: UserRecord, size: number): Promise<void> {
   const { policy } = ctx;
   if (size > policy.maxFileSize) {
@@ -46,8 +63,6 @@ export async function assertCanStore(ctx: DomainContext, user: UserRecord, size:
   }
   if (policy.userQuota !== null) {
     const used = (await ctx.meta.storageUsed(user.id)) + (await ctx.meta.reservedBySessions(user.id, ctx.now()));
-    if (used + size > policy.userQuota) {
-      throw new BoxError('storage_limit_exceeded', `Storing ${size} more bytes would exceed the quota of ${policy.userQuota} bytes`);
-    }
+    if (used + size > policy.userQuota) throw quotaError(size, policy.userQuota);
   }
 }

@@ -14,7 +14,7 @@ import type { WholeFileHasher } from './whole-file-hash.js';
 import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import { newSessionId, sessionBlobKey } from './ids.js';
-import { assertCanStore, assertNameFree, requireFolder } from './item-checks.js';
+import { assertCanStore, assertNameFree, conflictError, quotaCheck, requireFolder } from './item-checks.js';
 import { readLogBody, readNewSessionBody, readVersionSessionBody } from './bodies.js';
 import { pagingParam } from './query-params.js';
 import { choosePartSize } from './part-size-policy.js';
@@ -89,7 +89,8 @@ export class UploadSessions {
       uploadCompleted: false,
     };
     try {
-      await ctx.meta.createSession(session);
+      const created = await ctx.meta.createSession(session, quotaCheck(ctx));
+      if (!created.ok) throw await conflictError(ctx, user, created.conflict);
     } catch (error) {
       await ctx.blobs.abortUpload(upload).catch(() => {});
       throw error;
@@ -148,6 +149,13 @@ export class UploadSessions {
   async logEvent(user: UserRecord, id: string, body: unknown): Promise<void> {
     await findSession(this.ctx, user, id);
     const event = readLogBody(body);
-    this.ctx.log.info({ sessionId: id, eventType: event.eventType, eventInfo: event.eventInfo.slice(0, 500) }, 'client event');
+    this.ctx.log.info({ sessionId: id, eventType: loggable(event.eventType, 100), eventInfo: loggable(event.eventInfo, 500) }, 'client event');
   }
+}
+
+/** A client-supplied value as a log line may carry it: text of at most `max` characters (cut with a marker). */
+export function loggable(value: unknown, max: number): string {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return text.length <= max ? text : `${text.slice(0, max)}…[${text.length - max} more]`;
 }

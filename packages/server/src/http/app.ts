@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { BoxError } from '@tranche/protocol';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { hashToken, presentedToken } from '../domain/auth.js';
+import { loggable } from '../domain/upload-sessions.js';
 import type { Domain } from '../domain/index.js';
 import { answerEdgeCases, makeClientErrorHandler } from './connection-errors.js';
 import { sendError } from './error-envelope.js';
 import { JSON_BODY_LIMIT, useShallowJson } from './json-body.js';
+import { JsonParserPool } from './json-parser-pool.js';
 import { rateLimiting } from './rate-limit.js';
 import { fileRoutes } from './routes/files.js';
 import { folderRoutes } from './routes/folders.js';
@@ -52,6 +54,9 @@ export const HTTP_DEFAULTS = {
 
 /** Largest request head (request line and headers); beyond it → 431. Node's default, stated. */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/** Longest URL path and error message a log line carries (client input may be in either). */
+const MAX_LOGGED_URL = 512;
+const MAX_LOGGED_MESSAGE = 1000;
 /** Where a credential may sit in a logged object, down to two levels of nesting. */
 const CREDENTIAL_PATHS = ['', '*.', '*.*.'].flatMap((at) => [
   `${at}headers.authorization`,
@@ -76,7 +81,17 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
       // Credentials never reach the log, even where a library logs whole header sets (@fastify/multipart does, at
       // trace level) or a request's URL with its query.
       redact: { paths: CREDENTIAL_PATHS, censor: '[redacted]' },
-      serializers: { req: (request: { method?: string; url?: string }) => ({ method: request.method, url: request.url?.split('?')[0] }) },
+      // Whatever a client sent reaches the log bounded: the URL (up to 16 KiB of head) and error messages, which may
+      // quote a request's input.
+      serializers: {
+        req: (request: { method?: string; url?: string }) => ({ method: request.method, url: loggable(request.url?.split('?')[0], MAX_LOGGED_URL) }),
+        err: (error: Error & { code?: unknown }) => ({
+          type: error?.name,
+          message: loggable(error?.message, MAX_LOGGED_MESSAGE),
+          stack: loggable(error?.stack, 4 * MAX_LOGGED_MESSAGE),
+          ...(error?.code !== undefined ? { code: loggable(error.code, 100) } : {}),
+        }),
+      },
     },
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomBytes(8).toString('hex'),
@@ -145,8 +160,10 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     return sendError(request, reply, error);
   });
 
+  const parsers = new JsonParserPool();
+  app.addHook('onClose', () => parsers.close());
   for (const prefix of PREFIXES) {
-    await app.register(uploadSessionRoutes, { prefix, domain });
+    await app.register(uploadSessionRoutes, { prefix, domain, parsers });
     await app.register(fileRoutes, { prefix, domain });
     await app.register(folderRoutes, { prefix, domain });
   }

@@ -1,10 +1,12 @@
 /**
- * JSON request bodies: small by default, and shallow. Every JSON body Box defines is at most three levels deep; a
- * document nested thousands of levels deep is refused before it is parsed, so no code that walks a body (recursively
- * serialising it into a message, say) can run out of stack.
+ * JSON request bodies: small by default, shallow, and of few values. Every JSON body Box defines is at most three
+ * levels deep and, commits aside, holds a handful of values; a document nested thousands of levels deep, or made of
+ * thousands of tiny values (the slowest kind to parse), is refused before it is parsed. Commit bodies are read by
+ * commit-body-reader.ts, under limits that follow from their session.
  */
 import { BoxError } from '@tranche/protocol';
 import type { FastifyInstance } from 'fastify';
+import { scanJson, type JsonLimits } from '../domain/commit-body.js';
 
 /** Largest JSON body of any request but commit: session creation, folders, preflight and client telemetry are tiny. */
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -15,10 +17,16 @@ export const JSON_BODY_LIMIT = 64 * 1024;
 export const COMMIT_BODY_LIMIT = 4 * 1024 * 1024;
 /** Deepest nesting of objects and arrays accepted. */
 export const MAX_JSON_DEPTH = 32;
+/**
+ * Tokens (objects and arrays opened, strings, commas) in any JSON body but a commit's, and in a simple upload's
+ * `attributes`: the largest of them (a folder or a session with every optional field) uses a few dozen.
+ */
+export const MAX_JSON_TOKENS = 1024;
+export const SMALL_JSON: JsonLimits = { maxDepth: MAX_JSON_DEPTH, maxTokens: MAX_JSON_TOKENS };
 
 /**
- * Replaces Fastify's JSON parser with one that decodes the bytes as strict UTF-8, checks the depth, then parses as
- * Fastify does (no __proto__).
+ * Replaces Fastify's JSON parser with one that decodes the bytes as strict UTF-8, checks depth and the number of
+ * values, then parses as Fastify does (no __proto__).
  */
 export function useShallowJson(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -31,8 +39,9 @@ export function useShallowJson(app: FastifyInstance): void {
       done(error as BoxError, undefined);
       return;
     }
-    if (nestingExceeds(text, MAX_JSON_DEPTH)) {
-      done(new BoxError('bad_request', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`), undefined);
+    const problem = scanJson(text, SMALL_JSON);
+    if (problem) {
+      done(new BoxError('bad_request', problem), undefined);
       return;
     }
     parse(request, text, done);
@@ -51,24 +60,4 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
   } catch {
     throw new BoxError('bad_request', `${what} is not valid UTF-8`);
   }
-}
-
-/** True when `text` opens more than `max` objects or arrays inside one another (strings skipped, escapes honoured). */
-export function nestingExceeds(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    }
-  }
-  return false;
 }

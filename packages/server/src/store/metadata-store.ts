@@ -128,7 +128,18 @@ export type WriteConflict =
   | { kind: 'name_in_use'; existing: ItemRecord }
   | { kind: 'parent_missing' }
   | { kind: 'file_missing' }
-  | { kind: 'etag_mismatch' };
+  | { kind: 'etag_mismatch' }
+  /** The bytes would pass the user's quota: `used` counts stored versions and live sessions' reservations. */
+  | { kind: 'quota_exceeded'; used: number; requested: number; limit: number };
+
+/**
+ * A storage quota to enforce inside a write, atomically with it: stored versions plus the reservations of sessions
+ * active and unexpired at `now`, plus the new bytes, must stay within `limit`.
+ */
+export interface QuotaCheck {
+  limit: number;
+  now: Date;
+}
 
 export type WriteResult<T> = { ok: true; value: T } | { ok: false; conflict: WriteConflict };
 
@@ -156,13 +167,20 @@ export interface MetadataStore {
     page: { offset: number; limit: number; sort: ItemSort; direction: 'ASC' | 'DESC' },
   ): Promise<ListPage<ItemRecord | FileRecord>>;
   createFolder(ownerId: string, parentId: string, name: string): Promise<WriteResult<ItemRecord>>;
-  createFile(file: NewFile): Promise<WriteResult<FileRecord>>;
-  addVersion(version: NewVersion): Promise<WriteResult<FileRecord>>;
+  /** With `quota`: refused (quota_exceeded) unless the file's size fits, decided in the same transaction. */
+  createFile(file: NewFile, quota?: QuotaCheck): Promise<WriteResult<FileRecord>>;
+  /** With `quota`: refused (quota_exceeded) unless the version's size fits, decided in the same transaction. */
+  addVersion(version: NewVersion, quota?: QuotaCheck): Promise<WriteResult<FileRecord>>;
   /** Sum of the sizes of every stored version the user owns. */
   storageUsed(ownerId: string): Promise<number>;
 
   // upload sessions
-  createSession(session: SessionRecord): Promise<void>;
+  /**
+   * Records a session. With `quota`, the session's file size is reserved only if it fits (quota_exceeded
+   * otherwise), decided in the same transaction: of concurrent creations that together pass the quota, only
+   * those that fit succeed.
+   */
+  createSession(session: SessionRecord, quota?: QuotaCheck): Promise<WriteResult<SessionRecord>>;
   getSession(id: string): Promise<SessionRecord | undefined>;
   /** Records a part unless one already sits at its offset; returns the stored part either way. */
   insertPart(part: PartRecord): Promise<{ inserted: boolean; part: PartRecord } | { inserted: false; sessionState: SessionState | 'missing' }>;
@@ -175,9 +193,10 @@ export interface MetadataStore {
   setPendingCommits(sessionId: string, count: number): Promise<void>;
   /**
    * Atomically: session active → committed, and the file (new, or a new version) created from `file`.
-   * A session already committed returns its file as a replay.
+   * A session already committed returns its file as a replay. With `quota`, the file's size must fit (the
+   * session's own reservation aside), checked again in the transaction: quota_exceeded otherwise.
    */
-  commitSession(sessionId: string, file: NewFile | NewVersion): Promise<CommitOutcome>;
+  commitSession(sessionId: string, file: NewFile | NewVersion, quota?: QuotaCheck): Promise<CommitOutcome>;
   /** active → aborted; returns the state the session is in afterwards, or undefined when missing. */
   abortSession(sessionId: string): Promise<SessionState | undefined>;
   /** Sessions whose bytes can be released: aborted, or active past expiry, and not purged yet (releases begun included). */

@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SimpleUpload } from '../../domain/files.js';
 import type { Domain } from '../../domain/index.js';
 import { toBoxError } from '../error-envelope.js';
-import { decodeUtf8, MAX_JSON_DEPTH, nestingExceeds } from '../json-body.js';
+import { parseBoundedJson } from '../../domain/commit-body.js';
+import { decodeUtf8, JSON_BODY_LIMIT, SMALL_JSON } from '../json-body.js';
 import { userOf } from '../request-user.js';
 import { header } from './upload-sessions.js';
 
@@ -15,8 +16,9 @@ type FileParams = { Params: { id: string } };
 export async function fileRoutes(app: FastifyInstance, { domain }: { domain: Domain }): Promise<void> {
   const { files } = domain;
   const maxSize = domain.ctx.policy.maxSimpleUploadSize;
+  // Box's form has one field, `attributes`, of a few hundred bytes; other fields are read (bounded) and ignored.
   await app.register(multipart, {
-    limits: { fileSize: maxSize + 1, files: 2, fields: 16, fieldSize: ATTRIBUTES_LIMIT, parts: 17 },
+    limits: { fileSize: maxSize + 1, files: 2, fields: 16, fieldSize: JSON_BODY_LIMIT, parts: 17 },
     // `attributes` arrives as a stream of raw bytes, like a file, so that its UTF-8 is checked strictly: busboy would
     // decode a field leniently (a stray byte becomes U+FFFD, and the stored name would differ from the one sent).
     isPartAFile: (field, contentType, fileName) => field === 'attributes' || contentType === 'application/octet-stream' || fileName !== undefined,
@@ -67,6 +69,8 @@ async function withMultipart<T>(request: FastifyRequest, attributesRequired: boo
   for await (const part of clientErrorsAsBadRequest(request.parts())) {
     if (part.type === 'field') continue;
     if (part.fieldname === 'attributes') {
+      // Exactly one: a second would be parsed for nothing (or, worse, win).
+      if (attributes !== undefined) throw new BoxError('bad_request', 'The multipart body has more than one "attributes" field');
       attributes = parseAttributes(await readAttributes(part.file));
       continue;
     }
@@ -93,31 +97,29 @@ async function withMultipart<T>(request: FastifyRequest, attributesRequired: boo
   return result.value;
 }
 
-/** Largest `attributes` part: Box's attributes are a name, a parent, two dates and a description. */
-const ATTRIBUTES_LIMIT = 1 << 20;
-
-/** The bytes of the `attributes` part as strict UTF-8, at most ATTRIBUTES_LIMIT of them (the rest is drained). */
-async function readAttributes(stream: Readable): Promise<string> {
+/** The bytes of the `attributes` part, at most JSON_BODY_LIMIT of them (the rest is drained). */
+async function readAttributes(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   // Not destroyed on an early exit: `resume()` drains the rest, so the parser reads on to the end of the request.
   for await (const chunk of clientErrorsAsBadRequest<Buffer>(stream.iterator({ destroyOnReturn: false }))) {
     length += chunk.byteLength;
-    if (length > ATTRIBUTES_LIMIT) {
+    if (length > JSON_BODY_LIMIT) {
       stream.resume();
-      throw new BoxError('request_entity_too_large', `The "attributes" part is larger than ${ATTRIBUTES_LIMIT} bytes`);
+      throw new BoxError('request_entity_too_large', `The "attributes" field is at most ${JSON_BODY_LIMIT} bytes`);
     }
     chunks.push(chunk);
   }
-  return decodeUtf8(Buffer.concat(chunks), 'The "attributes" part');
+  return Buffer.concat(chunks);
 }
 
-function parseAttributes(text: string): unknown {
-  if (nestingExceeds(text, MAX_JSON_DEPTH)) throw new BoxError('bad_request', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`);
+/** Strict UTF-8, bounded depth and values, then JSON. */
+function parseAttributes(bytes: Buffer): unknown {
+  decodeUtf8(bytes, 'The "attributes" part');
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new BoxError('bad_request', 'The "attributes" part must be JSON');
+    return parseBoundedJson(bytes, SMALL_JSON);
+  } catch (error) {
+    throw new BoxError('bad_request', `The "attributes" part must be JSON: ${(error as Error).message}`);
   }
 }
 

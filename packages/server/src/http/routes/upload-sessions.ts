@@ -1,12 +1,13 @@
 /** Upload-session routes (spec §4): thin adapters from HTTP to the domain. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Domain } from '../../domain/index.js';
-import { COMMIT_BODY_LIMIT } from '../json-body.js';
+import { commitBodyReader } from '../commit-body-reader.js';
+import type { JsonParserPool } from '../json-parser-pool.js';
 import { userOf } from '../request-user.js';
 
 type SessionParams = { Params: { id: string } };
 
-export async function uploadSessionRoutes(app: FastifyInstance, { domain }: { domain: Domain }): Promise<void> {
+export async function uploadSessionRoutes(app: FastifyInstance, { domain, parsers }: { domain: Domain; parsers: JsonParserPool }): Promise<void> {
   const { sessions, commits, parts } = domain;
 
   app.post('/files/upload_sessions', async (request, reply) => {
@@ -23,18 +24,6 @@ export async function uploadSessionRoutes(app: FastifyInstance, { domain }: { do
     sessions.listParts(userOf(request), request.params.id, request.query),
   );
 
-  app.post<SessionParams>('/files/upload_sessions/:id/commit', { bodyLimit: COMMIT_BODY_LIMIT }, async (request, reply) => {
-    const result = await commits.commit(userOf(request), {
-      sessionId: request.params.id,
-      digest: header(request, 'digest'),
-      ifMatch: header(request, 'if-match'),
-      ifNoneMatch: header(request, 'if-none-match'),
-      body: request.body,
-    });
-    if (result.status === 202) return reply.code(202).header('retry-after', String(result.retryAfterSeconds)).send();
-    return reply.code(201).send(result.files);
-  });
-
   app.delete<SessionParams>('/files/upload_sessions/:id', async (request, reply) => {
     await sessions.abort(userOf(request), request.params.id);
     return reply.code(204).send();
@@ -45,10 +34,27 @@ export async function uploadSessionRoutes(app: FastifyInstance, { domain }: { do
     return reply.code(204).send();
   });
 
-  // Part bodies are raw bytes of any declared type: they stream to the domain unparsed.
+  // Part bodies are raw bytes of any declared type: they stream to the domain unparsed. Commit bodies are read only
+  // once the session is known to be the caller's (commit-body-reader.ts).
   await app.register(async (raw) => {
     raw.removeAllContentTypeParsers();
     raw.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    raw.post<SessionParams>('/files/upload_sessions/:id/commit', async (request, reply) => {
+      try {
+        const result = await commits.commit(userOf(request), {
+          sessionId: request.params.id,
+          digest: header(request, 'digest'),
+          ifMatch: header(request, 'if-match'),
+          ifNoneMatch: header(request, 'if-none-match'),
+          readBody: commitBodyReader(request, parsers),
+          signal: clientGone(request, reply),
+        });
+        if (result.status === 202) return reply.code(202).header('retry-after', String(result.retryAfterSeconds)).send();
+        return reply.code(201).send(result.files);
+      } finally {
+        if (!request.raw.complete) request.raw.resume();
+      }
+    });
     raw.put<SessionParams>('/files/upload_sessions/:id', { config: { partUpload: true } }, async (request, reply) => {
       try {
         const part = await parts.upload(userOf(request), {
@@ -82,5 +88,16 @@ export function abortedWith(request: FastifyRequest): AbortSignal {
   request.raw.once('close', () => {
     if (!request.raw.complete) controller.abort();
   });
+  return controller.signal;
+}
+
+/** Aborted when the connection closes before the answer was sent: the client stopped waiting. */
+export function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const onClose = (): void => {
+    if (!reply.raw.writableFinished) controller.abort();
+  };
+  request.raw.socket?.once('close', onClose);
+  reply.raw.once('finish', () => request.raw.socket?.off('close', onClose));
   return controller.signal;
 }

@@ -17,6 +17,7 @@ import type {
   NewFile,
   NewVersion,
   PartRecord,
+  QuotaCheck,
   SessionRecord,
   SessionState,
   UserRecord,
@@ -25,6 +26,7 @@ import type {
 } from '../metadata-store.js';
 import type { DialectTraits } from './dialect-traits.js';
 import type { Exclusion } from './exclusion.js';
+import { quotaConflict, reservedBySessions, storageUsed } from './quota.js';
 import { fromSession, nameKey, toFile, toItem, toPart, toSession, toUser, toVersion } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -197,22 +199,18 @@ export class SqlMetadataStore implements MetadataStore {
     }));
   }
 
-  async createFile(file: NewFile): Promise<WriteResult<FileRecord>> {
-    return this.rerunOnNameRace(() => this.db.transaction().execute((trx) => this.insertFile(trx, file)));
+  async createFile(file: NewFile, quota?: QuotaCheck): Promise<WriteResult<FileRecord>> {
+    return this.rerunOnNameRace(() => this.db.transaction().execute(async (trx) =>
+      (await quotaConflict(trx, this.traits, file.ownerId, file.size, quota)) ?? this.insertFile(trx, file)));
   }
 
-  async addVersion(version: NewVersion): Promise<WriteResult<FileRecord>> {
-    return this.rerunOnNameRace(() => this.db.transaction().execute((trx) => this.insertVersion(trx, version)));
+  async addVersion(version: NewVersion, quota?: QuotaCheck): Promise<WriteResult<FileRecord>> {
+    return this.rerunOnNameRace(() => this.db.transaction().execute(async (trx) =>
+      (await quotaConflict(trx, this.traits, version.ownerId, version.size, quota)) ?? this.insertVersion(trx, version)));
   }
 
   async storageUsed(ownerId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('versions')
-      .innerJoin('items', 'items.id', 'versions.file_id')
-      .where('items.owner_id', '=', Number(ownerId))
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('versions.size'), sql<number>`0`).as('used'))
-      .executeTakeFirstOrThrow();
-    return Number(row.used);
+    return storageUsed(this.db, ownerId);
   }
 
   /**
@@ -307,8 +305,13 @@ export class SqlMetadataStore implements MetadataStore {
 
   // ---- upload sessions
 
-  async createSession(session: SessionRecord): Promise<void> {
-    await this.db.insertInto('sessions').values(this.bytesForDb(fromSession(session))).execute();
+  async createSession(session: SessionRecord, quota?: QuotaCheck): Promise<WriteResult<SessionRecord>> {
+    return this.db.transaction().execute(async (trx) => {
+      const refused = await quotaConflict(trx, this.traits, session.ownerId, session.fileSize, quota);
+      if (refused) return refused;
+      await trx.insertInto('sessions').values(this.bytesForDb(fromSession(session))).execute();
+      return { ok: true, value: session } as const;
+    });
   }
 
   async getSession(id: string, db: Db = this.db): Promise<SessionRecord | undefined> {
@@ -386,7 +389,7 @@ export class SqlMetadataStore implements MetadataStore {
     await this.db.updateTable('sessions').set({ pending_commits: count }).where('id', '=', sessionId).execute();
   }
 
-  async commitSession(sessionId: string, file: NewFile | NewVersion): Promise<CommitOutcome> {
+  async commitSession(sessionId: string, file: NewFile | NewVersion, quota?: QuotaCheck): Promise<CommitOutcome> {
     return this.rerunOnNameRace(() => this.db.transaction().execute(async (trx): Promise<CommitOutcome> => {
       let query = trx.selectFrom('sessions').selectAll().where('id', '=', sessionId);
       if (this.traits.rowLocks) query = query.forUpdate();
@@ -399,6 +402,8 @@ export class SqlMetadataStore implements MetadataStore {
       }
       if (session.state !== 'active') return { ok: false, conflict: { kind: 'session_not_active', state: session.state } };
       if (session.purged) return { ok: false, conflict: { kind: 'session_released' } };
+      const refused = await quotaConflict(trx, this.traits, session.ownerId, file.size, quota, sessionId);
+      if (refused) return refused;
       const result = 'fileId' in file ? await this.insertVersion(trx, file) : await this.insertFile(trx, file);
       if (!result.ok) return result;
       await trx
@@ -452,14 +457,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async reservedBySessions(ownerId: string, now: Date): Promise<number> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .where('owner_id', '=', Number(ownerId))
-      .where('state', '=', 'active')
-      .where('expires_at', '>', now.getTime())
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('file_size'), sql<number>`0`).as('reserved'))
-      .executeTakeFirstOrThrow();
-    return Number(row.reserved);
+    return reservedBySessions(this.db, ownerId, now);
   }
 
   async markUploadCompleted(sessionId: string): Promise<void> {
