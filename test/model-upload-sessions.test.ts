@@ -40,7 +40,16 @@ describe('upload sessions against a model', () => {
   // Found by the model (shrunk to: create(B, 1 byte), status(A, that session)): another user's session answered
   // 403 forbidden while an unknown one answers 404, so any user could tell which session ids exist.
   test('regression: another user\'s session, in any state, is 404 not_found on every endpoint and stays untouched', async () => {
-    const { A, B } = real.api;
+    // A server of its own with the default lifetime: the model's 2 s sessions can expire mid-test on a loaded machine.
+    const own = await startServer({ args: ['--min-chunked-size', '1', '--part-size', String(MODEL_PART_SIZE), '--log-level', 'warn'] });
+    try {
+      await anotherUsersSessionIsNotFound({ A: new Api(own.origin, await own.token('model-a')), B: new Api(own.origin, await own.token('model-b')) });
+    } finally {
+      await own.dispose();
+    }
+  });
+
+  async function anotherUsersSessionIsNotFound({ A, B }: Real['api']): Promise<void> {
     const data = Buffer.alloc(2 * MODEL_PART_SIZE + 1, 3);
     const open = await A.uploadParts(uniqueName('mine-open'), data.subarray(0, MODEL_PART_SIZE + 1));
     const committed = await A.chunkedUpload(uniqueName('mine-committed'), data);
@@ -62,7 +71,7 @@ describe('upload sessions against a model', () => {
     assertStatus(status, 200);
     assert.equal(status.body.num_parts_processed, 2, "B's requests changed nothing");
     assertStatus(await A.get(committed.session.session_endpoints.status), 200);
-  });
+  }
 
   test(`${RUNS} random command sequences for two users agree with the model`, { timeout: 10 * 60_000 }, async (t) => {
     const started = Date.now();
