@@ -1,7 +1,8 @@
 /**
  * The BlobStore contract (and the UploadReader / PresignedReader / UploadLister capabilities), run against every implementation:
- * local files, S3 (a real S3-compatible server, fauxqs, on loopback) and the part spool over S3. Then what only
- * the S3-backed stores promise (a wrong body never becomes a part) and what only the spool does.
+ * local files, S3 (the tests' S3 server: Ceph RGW under `npm test`, see test/helpers/s3.ts) and the part spool over
+ * S3. Then what only the S3-backed stores promise (a wrong body never becomes a part, an upload lost behind their
+ * back is reported as such, S3's errors are described) and what only the spool does.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,6 +22,7 @@ import {
   type ByteSource,
   type UploadTarget,
 } from '@tranche/server';
+import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { sleep } from './helpers/http.js';
 import { startS3, type TestS3 } from './helpers/s3.js';
 
@@ -252,6 +254,9 @@ for (const implementation of IMPLEMENTATIONS) {
 
     test('listed uploads (when offered): those in the folder untouched since the date, not later ones, not objects', async (t) => {
       if (!canListUploads(store)) return t.skip('this store does not list uploads');
+      if (opened.s3 && !opened.s3.listsUploads) return t.skip(`${opened.s3.kind} lists no multipart uploads`);
+      // S3 lists when an upload was created, not when it was last written; local files the last write.
+      const byCreation = opened.s3 !== undefined;
       const partSize = partSizeOf(store);
       const old = await store.createUpload('listed/old', 2 * partSize);
       const oldThenWritten = await store.createUpload('listed/written', 2 * partSize);
@@ -263,7 +268,7 @@ for (const implementation of IMPLEMENTATIONS) {
       const young = await store.createUpload('listed/young', partSize);
       await store.createUpload('elsewhere/old', partSize);
 
-      assert.deepEqual(await listed(store, 'listed', cutoff), [old]);
+      assert.deepEqual(await listed(store, 'listed', cutoff), byCreation ? [old, oldThenWritten].sort(byKey) : [old]);
       const later = new Date(Date.now() + 1000);
       assert.deepEqual(await listed(store, 'listed', later), [old, young, oldThenWritten].sort(byKey));
       assert.deepEqual(await listed(store, 'missing', later), []);
@@ -334,8 +339,47 @@ function describeS3Only(get: () => Opened): void {
     assert.equal(get().store.minPartSize, 5 * 1024 * 1024);
   });
 
-  test('S3 stores do not list uploads: a bucket lifecycle rule reclaims incomplete ones (docs/SCALE-OUT.md)', () => {
-    assert.equal(canListUploads(get().store), false);
+  test('S3 stores list their uploads (for the janitor\'s orphan sweep)', () => {
+    assert.equal(canListUploads(get().store), true);
+  });
+
+  test('an upload removed behind the store\'s back: parts and completion fail with UploadLostError, not a retryable error', async (t) => {
+    const { store, s3 } = get();
+    const data = randomBytes(1000);
+    const target = await store.createUpload('uploads/lost', 2 * data.length);
+    const receipts = await writeParts(store, target, Buffer.concat([data, data]), data.length, [0]);
+    // An operator, or a lifecycle rule, aborts the upload.
+    await s3!.client.send(new AbortMultipartUploadCommand({ Bucket: s3!.bucket, Key: target.key, UploadId: target.uploadId! }));
+    if (s3!.kind === 'fauxqs') return t.skip('fauxqs answers ListParts with an error for uploads it has, so a lost one cannot be told apart');
+    await assert.rejects(store.writePart(target, { partNumber: 2, offset: data.length, size: data.length }, chunks(data)), { name: 'UploadLostError' });
+    await assert.rejects(store.completeUpload(target, receipts), (error: Error) => {
+      assert.equal(error.name, 'UploadLostError');
+      assert.match(String((error.cause as Error)?.message), /^S3 CompleteMultipartUpload failed: \S+ \(HTTP \d{3}, request id \S+\)/);
+      return true;
+    });
+    await store.abortUpload(target); // releasing what is gone is fine
+  });
+
+  test('an upload completed concurrently, or before, counts as completed', async () => {
+    const { store } = get();
+    const data = randomBytes(5 * 1024 * 1024 + 3);
+    const target = await store.createUpload('uploads/twice', data.length);
+    const receipts = await writeParts(store, target, data, 5 * 1024 * 1024, [0, 1]);
+    await Promise.all([1, 2, 3].map(() => store.completeUpload(target, receipts)));
+    await store.completeUpload(target, receipts);
+    assert.deepEqual(await collect(await store.get('uploads/twice')), data);
+    await store.abortUpload(target);
+  });
+
+  test('S3 errors name the operation, the S3 code, the HTTP status and the request id', async () => {
+    const { store } = get();
+    await assert.rejects(async () => collect(await store.get('objects/missing')), (error: Error) => {
+      assert.equal(error.name, 'NoSuchKey');
+      assert.match(error.message, /^S3 GetObject failed: NoSuchKey \(HTTP 404, request id \S+\)/);
+      assert.doesNotMatch(error.message, /UnknownError/);
+      assert.equal((error as Error & { status?: number }).status, 404);
+      return true;
+    });
   });
 
   test('a short, long or failing body never becomes an S3 part', async () => {

@@ -1,6 +1,6 @@
 /**
  * The scale-out setup of issue 4 on loopback: one throwaway PostgreSQL database, one S3-compatible server
- * (fauxqs) with a fresh bucket, N `tranche serve` processes over both (each with its own data dir, for its
+ * (fauxqs, or Ceph RGW with BENCH_S3=rgw: lib/s3.mjs) with a fresh bucket, N `tranche serve` processes over both (each with its own data dir, for its
  * spool), and a balancer in front that sends every request to a random instance. Every piece is its own process.
  */
 import { execFile } from 'node:child_process';
@@ -12,7 +12,7 @@ import { CLI_BIN } from './paths.mjs';
 import { backendCpuSpent, createThrowawayDatabase } from './postgres.mjs';
 import { cpuSeconds, memory } from './proc-stats.mjs';
 import { startService } from './processes.mjs';
-import { S3_ENV, startS3 } from './s3.mjs';
+import { startS3 } from './s3.mjs';
 
 const execFileP = promisify(execFile);
 
@@ -39,12 +39,12 @@ export async function startCluster(ctx, { instances = 3, serverNodeArgs = [] } =
     for (let i = 0; i < instances; i++) {
       const dataDir = path.join(dir, `instance-${i + 1}`);
       const args = [...serverNodeArgs, CLI_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--database', cluster.db.url, '--blob', cluster.s3.blobUrl, '--public-url', cluster.balancer.origin];
-      const server = await startService(args, { ready: /Tranche listening on (http:\/\/127\.0\.0\.1:\d+)/, env: S3_ENV });
+      const server = await startService(args, { ready: /Tranche listening on (http:\/\/127\.0\.0\.1:\d+)/, env: cluster.s3.env });
       stops.push(() => server.stop());
       cluster.servers.push({ ...server, origin: server.match[1], dataDir });
     }
     await cluster.balancer.setBackends(cluster.servers.map((s) => s.origin));
-    const { stdout } = await execFileP(process.execPath, [CLI_BIN, 'token', 'create', '--user', 'bench', '--database', cluster.db.url], { env: { ...process.env, ...S3_ENV } });
+    const { stdout } = await execFileP(process.execPath, [CLI_BIN, 'token', 'create', '--user', 'bench', '--database', cluster.db.url], { env: { ...process.env, ...cluster.s3.env } });
     cluster.token = stdout.trim().split('\n').at(-1).trim();
     cluster.origin = cluster.balancer.origin;
   } catch (error) {
@@ -59,7 +59,7 @@ export async function clusterCpu(cluster) {
   return {
     servers: await Promise.all(cluster.servers.map((s) => cpuSeconds(s.pid))),
     balancer: await cpuSeconds(cluster.balancer.pid),
-    s3: await cpuSeconds(cluster.s3.pid),
+    s3: await cluster.s3.cpuSeconds(),
     postgres: await cluster.db.backendCpu(),
   };
 }
@@ -79,6 +79,6 @@ export function cpuSpent(before, after) {
 export async function clusterPeakRss(cluster) {
   return {
     servers: await Promise.all(cluster.servers.map(async (s) => (await memory(s.pid)).peakRssBytes)),
-    s3: (await memory(cluster.s3.pid)).peakRssBytes,
+    s3: await cluster.s3.peakRssBytes(),
   };
 }

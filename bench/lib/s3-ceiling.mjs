@@ -5,7 +5,6 @@
  */
 import { open } from 'node:fs/promises';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { cpuSeconds } from './proc-stats.mjs';
 import { MiB } from './units.mjs';
 
 export async function s3MultipartCeiling(s3, { file, size, expectedSha1, partSize = 8 * MiB, parallel = 4 }) {
@@ -30,21 +29,21 @@ export async function s3MultipartCeiling(s3, { file, size, expectedSha1, partSiz
   let putCpu;
   let UploadId;
   try {
-    const cpuBefore = await cpuSeconds(s3.pid);
+    const cpuBefore = await s3.cpuSeconds();
     const started = performance.now();
     ({ UploadId } = await s3.client.send(new CreateMultipartUploadCommand({ ...object, ContentType: 'application/octet-stream' })));
     await Promise.all(Array.from({ length: parallel }, () => lane(UploadId)));
     putMs = performance.now() - started;
-    putCpu = (await cpuSeconds(s3.pid)) - cpuBefore;
+    putCpu = (await s3.cpuSeconds()) - cpuBefore;
   } finally {
     await handle.close();
   }
   parts.sort((a, b) => a.PartNumber - b.PartNumber);
-  const cpuBefore = await cpuSeconds(s3.pid);
+  const cpuBefore = await s3.cpuSeconds();
   const started = performance.now();
   await s3.client.send(new CompleteMultipartUploadCommand({ ...object, UploadId, MultipartUpload: { Parts: parts } }));
   const completeMs = performance.now() - started;
-  const completeCpu = (await cpuSeconds(s3.pid)) - cpuBefore;
+  const completeCpu = (await s3.cpuSeconds()) - cpuBefore;
   const stored = await s3.objectSha1(Key);
   if (stored.size !== size || stored.sha1 !== expectedSha1) throw new Error(`S3 ceiling: stored ${stored.size} B with sha1 ${stored.sha1}, file has ${expectedSha1}`);
   await s3.client.send(new DeleteObjectCommand(object));

@@ -1,6 +1,6 @@
 /**
  * Issue 4: the scale-out setup beside the single-node figures. Three `tranche serve` processes over one
- * PostgreSQL database and one S3-compatible server (fauxqs), behind a balancer that sends every request to a
+ * PostgreSQL database and one S3-compatible server (fauxqs; Ceph RGW with BENCH_S3=rgw), behind a balancer that sends every request to a
  * random instance, against one instance on SQLite + local disk, with the same file in the same run. Also the S3
  * server's own ceiling (the same bytes sent straight into it), since fauxqs is an in-memory test server.
  * Rounds alternate cluster, single node and S3 ceiling (so all see the same background load); medians reported.
@@ -15,6 +15,7 @@ import { CLI_BIN } from '../lib/paths.mjs';
 import { runMeasured } from '../lib/processes.mjs';
 import { row } from '../lib/rows.mjs';
 import { s3MultipartCeiling } from '../lib/s3-ceiling.mjs';
+import { s3Kind } from '../lib/s3.mjs';
 import { startTranche } from '../lib/tranche.mjs';
 import { trancheUpload } from '../lib/upload-runs.mjs';
 import { GiB, MB, MiB, formatSize, mbPerSecond, median, round, secondsPerGiB } from '../lib/units.mjs';
@@ -30,7 +31,13 @@ const PARALLEL = 4;
 /** As in the commit scenario: long enough for the whole-file hash to catch up with the last parts. */
 const PAUSE_MS = 3000;
 
-const FAUXQS = 'fauxqs is an in-memory test server (it reads each part body whole into its heap, MD5s it, and concatenates the parts at CompleteMultipartUpload)';
+const RGW = s3Kind() === 'rgw';
+/** The S3 server's name in the rows (BENCH_S3=rgw: Ceph RGW; default fauxqs), and what it is. */
+const S3_NAME = RGW ? 'RGW' : 'fauxqs';
+const S3_WHAT = RGW
+  ? 'RGW is Ceph\'s RADOS Gateway 16 on one node (scripts/rgw.sh: a monitor, one OSD keeping the data in memory with memstore, radosgw; three processes sharing the cores)'
+  : 'fauxqs is an in-memory test server (it reads each part body whole into its heap, MD5s it, and concatenates the parts at CompleteMultipartUpload)';
+const GROUP = RGW ? '6 cluster RGW' : '6 cluster';
 
 /** One CLI upload through the balancer; checks the committed SHA-1 and the object S3 holds, then empties the bucket. */
 async function clusterUpload(cluster, { file, size, expected, name }) {
@@ -136,53 +143,53 @@ export default {
 
     ctx.setting(
       'cluster',
-      `${INSTANCES} \`tranche serve\` over one throwaway PostgreSQL 15 database (127.0.0.1) and fauxqs (in-memory S3, its own process), ` +
+      `${INSTANCES} \`tranche serve\` over one throwaway PostgreSQL 15 database (127.0.0.1) and ${RGW ? 'Ceph RGW (scripts/rgw.sh, memstore)' : 'fauxqs (in-memory S3, its own process)'}, ` +
         `each instance with its own spool dir; a balancer process picks a random instance per request (no stickiness); ` +
         `CLI defaults (server-chosen 8 MiB parts, ${PARALLEL} in parallel); single node: one instance on SQLite + local disk; ` +
         `${uploadRuns} upload round(s) of ${size} (cluster, single node, S3 ceiling in turn) and ${commitRuns} commit round(s) + 1 after a pause, median; all log levels default`,
     );
     const runs = `${uploadRuns} run(s), median`;
-    const nearer = cpuCap(clusterTotalCpu) < ceilingRate ? `the CPU of all its processes on ${cores} cores` : 'fauxqs';
+    const nearer = cpuCap(clusterTotalCpu) < ceilingRate ? `the CPU of all its processes on ${cores} cores` : S3_NAME;
     const bound =
-      `${FAUXQS}, in the path of every part: its own ceiling is ${round(ceilingRate)} MB/s here (S3 ceiling row); the CPU all the cluster's processes ` +
+      `${S3_WHAT}, in the path of every part: its own ceiling is ${round(ceilingRate)} MB/s here (S3 ceiling row); the CPU all the cluster's processes ` +
       `spend caps it at ${round(cpuCap(clusterTotalCpu))} MB/s on ${cores} cores (CPU row); nearer bound in this run: ${nearer}`;
     const rows = [
-      row('6 cluster', `cluster upload ${size} (${INSTANCES} instances, PostgreSQL + S3)`, round(clusterRate), 'MB/s', {
+      row(GROUP, `cluster upload ${size} (${INSTANCES} instances, PostgreSQL + S3)`, round(clusterRate), 'MB/s', {
         note: `${runs}; runs: ${list(rates(clusterRuns, bytes))}; CLI through the balancer, wall time of the client process; ${bound}`,
       }),
-      row('6 cluster', `single-node upload ${size} (SQLite + local disk)`, round(singleRate), 'MB/s', { note: `${runs}; runs: ${list(rates(singleRuns, bytes))}; same file, same CLI` }),
-      row('6 cluster', 'ratio cluster / single-node upload (MB/s)', round(clusterRate / singleRate, 2), '×'),
-      row('6 cluster', `S3 server ceiling: multipart PUT of ${size} straight into fauxqs`, round(ceilingRate), 'MB/s', {
+      row(GROUP, `single-node upload ${size} (SQLite + local disk)`, round(singleRate), 'MB/s', { note: `${runs}; runs: ${list(rates(singleRuns, bytes))}; same file, same CLI` }),
+      row(GROUP, 'ratio cluster / single-node upload (MB/s)', round(clusterRate / singleRate, 2), '×'),
+      row(GROUP, `S3 server ceiling: multipart PUT of ${size} straight into ${S3_NAME}`, round(ceilingRate), 'MB/s', {
         note: `${runs}; runs: ${list(rates(ceilingRuns, bytes))}; AWS SDK from the bench process, CreateMultipartUpload + ${PARALLEL} parallel ${formatSize(S3_PART)} UploadParts; ` +
-          `fauxqs CPU ${list(ceilingRuns.map((r) => secondsPerGiB(r.putCpu, bytes)), 2)} s/GiB; ${FAUXQS}`,
+          `${S3_NAME} CPU ${list(ceilingRuns.map((r) => secondsPerGiB(r.putCpu, bytes)), 2)} s/GiB; ${S3_WHAT}`,
       }),
-      row('6 cluster', 'cluster upload / S3 ceiling', round((100 * clusterRate) / ceilingRate), '%', { note: 'how much of what fauxqs alone accepts the whole cluster path reaches' }),
-      row('6 cluster', `S3 CompleteMultipartUpload of ${size} (${ceilingRuns[0].parts} parts), fauxqs alone`, round(completeMs, 1), 'ms', {
-        note: `${runs}; runs: ${list(ceilingRuns.map((r) => r.completeMs))} ms; fauxqs CPU ${list(ceilingRuns.map((r) => r.completeCpu), 2)} s; fauxqs MD5s every part again and copies them into one buffer, so it grows with the size (real S3 does not copy)`,
+      row(GROUP, 'cluster upload / S3 ceiling', round((100 * clusterRate) / ceilingRate), '%', { note: `how much of what ${S3_NAME} alone accepts the whole cluster path reaches` }),
+      row(GROUP, `S3 CompleteMultipartUpload of ${size} (${ceilingRuns[0].parts} parts), ${S3_NAME} alone`, round(completeMs, 1), 'ms', {
+        note: `${runs}; runs: ${list(ceilingRuns.map((r) => r.completeMs))} ms; ${S3_NAME} CPU ${list(ceilingRuns.map((r) => r.completeCpu), 2)} s${RGW ? '; RGW writes a manifest naming the parts, no copy' : '; fauxqs MD5s every part again and copies them into one buffer, so it grows with the size (real S3 does not copy)'}`,
       }),
-      row('6 cluster', `cluster server CPU (sum of ${INSTANCES} instances)`, round(serversCpu, 2), 's/GiB', {
+      row(GROUP, `cluster server CPU (sum of ${INSTANCES} instances)`, round(serversCpu, 2), 's/GiB', {
         note: `utime+stime, /proc; per instance over all runs: ${list(perInstance, 2)} s/GiB; requests per instance over the whole scenario: ${requests.join(', ')}`,
       }),
-      row('6 cluster', 'single-node server CPU', round(singleCpu, 2), 's/GiB', { note: 'utime+stime, /proc' }),
-      row('6 cluster', 'ratio cluster / single-node server CPU', round(serversCpu / singleCpu, 2), '×', { note: 'the cluster streams each part to S3 as well as to its spool, and keeps its state in PostgreSQL' }),
-      row('6 cluster', 'fauxqs CPU during the cluster upload', round(perGiB(clusterRuns.map((r) => r.cpu.s3)), 2), 's/GiB', { note: 'UploadParts and, at the commit, CompleteMultipartUpload (its CPU is in the CompleteMultipartUpload row); the S3 server shares the cores with everything else' }),
-      row('6 cluster', 'PostgreSQL backends CPU during the cluster upload', round(perGiB(clusterRuns.map((r) => r.cpu.postgres)), 2), 's/GiB', { note: 'backends connected to the bench database (pg_stat_activity), /proc' }),
-      row('6 cluster', 'balancer CPU during the cluster upload', round(perGiB(clusterRuns.map((r) => r.cpu.balancer)), 2), 's/GiB', { note: 'node:http proxy, its own process' }),
-      row('6 cluster', 'CPU of every process, cluster / single node', `${round(clusterTotalCpu, 2)} / ${round(singleTotalCpu, 2)}`, 's/GiB', {
-        note: `cluster: ${INSTANCES} instances + fauxqs + PostgreSQL backends + balancer + CLI; single node: server + CLI; on ${cores} cores this alone caps the upload at ${round(cpuCap(clusterTotalCpu))} / ${round(cpuCap(singleTotalCpu))} MB/s`,
+      row(GROUP, 'single-node server CPU', round(singleCpu, 2), 's/GiB', { note: 'utime+stime, /proc' }),
+      row(GROUP, 'ratio cluster / single-node server CPU', round(serversCpu / singleCpu, 2), '×', { note: 'the cluster streams each part to S3 as well as to its spool, and keeps its state in PostgreSQL' }),
+      row(GROUP, `${S3_NAME} CPU during the cluster upload`, round(perGiB(clusterRuns.map((r) => r.cpu.s3)), 2), 's/GiB', { note: 'UploadParts and, at the commit, CompleteMultipartUpload (its CPU is in the CompleteMultipartUpload row); the S3 server shares the cores with everything else' }),
+      row(GROUP, 'PostgreSQL backends CPU during the cluster upload', round(perGiB(clusterRuns.map((r) => r.cpu.postgres)), 2), 's/GiB', { note: 'backends connected to the bench database (pg_stat_activity), /proc' }),
+      row(GROUP, 'balancer CPU during the cluster upload', round(perGiB(clusterRuns.map((r) => r.cpu.balancer)), 2), 's/GiB', { note: 'node:http proxy, its own process' }),
+      row(GROUP, 'CPU of every process, cluster / single node', `${round(clusterTotalCpu, 2)} / ${round(singleTotalCpu, 2)}`, 's/GiB', {
+        note: `cluster: ${INSTANCES} instances + ${S3_NAME} + PostgreSQL backends + balancer + CLI; single node: server + CLI; on ${cores} cores this alone caps the upload at ${round(cpuCap(clusterTotalCpu))} / ${round(cpuCap(singleTotalCpu))} MB/s`,
       }),
-      row('6 cluster', 'client CPU, cluster / single node', `${round(perGiB(clusterRuns.map((r) => r.clientCpu)), 2)} / ${round(perGiB(singleRuns.map((r) => r.clientCpu)), 2)}`, 's/GiB'),
-      row('6 cluster', `cluster commit median, ${size}`, round(clusterCommit, 1), 'ms', {
-        note: `${commitRuns} run(s): ${list(clusterCommits.map((r) => r.commitMs))} ms; ${count202(clusterCommits)} answer(s) 202; bench uploader through the balancer, ${clusterCommits[0].parts} parts of ${formatSize(clusterCommits[0].partSize)}; upload ${list(clusterCommits.map((r) => mbPerSecond(bytes, r.uploadMs)))} MB/s; includes fauxqs's CompleteMultipartUpload (the S3 CompleteMultipartUpload row)`,
+      row(GROUP, 'client CPU, cluster / single node', `${round(perGiB(clusterRuns.map((r) => r.clientCpu)), 2)} / ${round(perGiB(singleRuns.map((r) => r.clientCpu)), 2)}`, 's/GiB'),
+      row(GROUP, `cluster commit median, ${size}`, round(clusterCommit, 1), 'ms', {
+        note: `${commitRuns} run(s): ${list(clusterCommits.map((r) => r.commitMs))} ms; ${count202(clusterCommits)} answer(s) 202; bench uploader through the balancer, ${clusterCommits[0].parts} parts of ${formatSize(clusterCommits[0].partSize)}; upload ${list(clusterCommits.map((r) => mbPerSecond(bytes, r.uploadMs)))} MB/s; includes ${S3_NAME}'s CompleteMultipartUpload (the S3 CompleteMultipartUpload row)`,
       }),
-      row('6 cluster', `single-node commit median, ${size}`, round(singleCommit, 1), 'ms', {
+      row(GROUP, `single-node commit median, ${size}`, round(singleCommit, 1), 'ms', {
         note: `${commitRuns} run(s): ${list(singleCommits.map((r) => r.commitMs))} ms; ${count202(singleCommits)} answer(s) 202; upload ${list(singleCommits.map((r) => mbPerSecond(bytes, r.uploadMs)))} MB/s`,
       }),
-      row('6 cluster', 'ratio cluster / single-node commit', round(clusterCommit / singleCommit, 2), '×'),
-      row('6 cluster', `commit after a ${PAUSE_MS / 1000} s pause, cluster / single node`, `${round(pausedCluster.commitMs, 1)} / ${round(pausedSingle.commitMs, 1)}`, 'ms', {
+      row(GROUP, 'ratio cluster / single-node commit', round(clusterCommit / singleCommit, 2), '×'),
+      row(GROUP, `commit after a ${PAUSE_MS / 1000} s pause, cluster / single node`, `${round(pausedCluster.commitMs, 1)} / ${round(pausedSingle.commitMs, 1)}`, 'ms', {
         note: `one run each; the whole-file hash has caught up, so this is the commit's own work; ${pausedCluster.commit202s + pausedSingle.commit202s} answer(s) 202`,
       }),
-      row('6 cluster', 'peak RSS per instance / fauxqs', `${peak.servers.map((b) => round(b / MB)).join(', ')} / ${round(peak.s3 / MB)}`, 'MB', { note: `VmHWM over the whole scenario; fauxqs holds every stored object and pending part in memory (the bucket is emptied after each run)` }),
+      row(GROUP, `peak RSS per instance / ${S3_NAME}`, `${peak.servers.map((b) => round(b / MB)).join(', ')} / ${round(peak.s3 / MB)}`, 'MB', { note: `VmHWM over the whole scenario; ${S3_NAME} holds every stored object and pending part in memory (the bucket is emptied after each run)${RGW ? '; the sum of its three processes' : ''}` }),
     ];
     return rows;
   },

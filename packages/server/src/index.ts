@@ -2,7 +2,7 @@ export { startTranche, type TrancheServer, type TrancheServerOptions } from './s
 export { createDomain, type Domain } from './domain/index.js';
 export { resolvePolicy, DEFAULT_POLICY, type UploadPolicy } from './domain/options.js';
 export type * from './store/metadata-store.js';
-export { canListUploads, canReadUploads, BodyLengthError, StorageFullError, type BlobStore, type UploadLister, type UploadReader, type ByteSource, type UploadTarget } from './store/blob-store.js';
+export { canListUploads, canReadUploads, BodyLengthError, StorageFullError, UploadLostError, type BlobStore, type UploadLister, type UploadReader, type ByteSource, type UploadTarget } from './store/blob-store.js';
 export { FsBlobStore } from './store/fs/fs-blob-store.js';
 export { GroupSync } from './store/fs/group-sync.js';
 export { openSqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';

@@ -3,6 +3,7 @@
  * name and quota, then one transaction that creates the file (or version) and marks the session committed.
  */
 import { BoxError, hexToBase64, invalidParameter, parseShaDigest, type Files } from '@tranche/protocol';
+import { UploadLostError } from '../store/blob-store.js';
 import type { FileRecord, NewFile, NewVersion, PartRecord, SessionRecord, UserRecord } from '../store/metadata-store.js';
 import { describeAt, partIdAt, sha1Matches, tokensAllowed, type CommitBody, type JsonLimits, type ListedParts } from './commit-body.js';
 import type { DomainContext } from './context.js';
@@ -10,7 +11,9 @@ import { crashPoint } from './crash-points.js';
 import type { FileViews } from './file-views.js';
 import { conflictError, quotaCheck } from './item-checks.js';
 import { readCommitAttributesValue } from './bodies.js';
+import type { PartClaims } from './part-claims.js';
 import { isExpired, sessionFor } from './session-access.js';
+import type { UploadSessions } from './upload-sessions.js';
 import type { WholeFileHasher } from './whole-file-hash.js';
 
 /** Commits answer 202 at most this many times in a row; after that a commit waits for the hash however long. */
@@ -52,6 +55,8 @@ export class Commits {
     private readonly ctx: DomainContext,
     private readonly hasher: WholeFileHasher,
     private readonly views: FileViews,
+    private readonly claims: PartClaims,
+    private readonly sessions: UploadSessions,
   ) {}
 
   async commit(user: UserRecord, request: CommitRequest): Promise<CommitResult> {
@@ -76,18 +81,26 @@ export class Commits {
       throw new BoxError('digest_mismatch', `File digest was incorrect. Actual: ${hexToBase64(actual)} Expected: ${hexToBase64(digest)}`);
     }
     const target = await this.target(user, session, request, attributes, actual);
-    await this.completeUpload(session, parts);
-    crashPoint('commit-before-transaction');
-    const outcome = await this.ctx.meta.commitSession(session.id, target, quotaCheck(this.ctx));
-    crashPoint('commit-after-transaction');
-    if (!outcome.ok) {
-      if (outcome.conflict.kind === 'session_not_active') throw new BoxError('not_found', 'Upload session not found');
-      if (outcome.conflict.kind === 'session_released') {
-        throw new BoxError('session_expired', `The upload session expired at ${session.expiresAt.toISOString()} and its parts were released`);
+    // One commit of a session at a time, across instances: a second waits, then replays the first's file.
+    const release = await this.claims.acquireCommit(session.id);
+    try {
+      const current = (await this.ctx.meta.getSession(session.id)) ?? session;
+      if (current.state === 'committed') return await this.replay(user, current);
+      await this.completeUpload(current, parts);
+      crashPoint('commit-before-transaction');
+      const outcome = await this.ctx.meta.commitSession(session.id, target, quotaCheck(this.ctx));
+      crashPoint('commit-after-transaction');
+      if (!outcome.ok) {
+        if (outcome.conflict.kind === 'session_not_active') throw new BoxError('not_found', 'Upload session not found');
+        if (outcome.conflict.kind === 'session_released') {
+          throw new BoxError('session_expired', `The upload session expired at ${session.expiresAt.toISOString()} and its parts were released`);
+        }
+        throw await conflictError(this.ctx, user, outcome.conflict);
       }
-      throw await conflictError(this.ctx, user, outcome.conflict);
+      return { status: 201, files: await this.views.files(user, outcome.file) };
+    } finally {
+      await release();
     }
-    return { status: 201, files: await this.views.files(user, outcome.file) };
   }
 
   private async replay(user: UserRecord, session: SessionRecord): Promise<CommitResult> {
@@ -162,8 +175,7 @@ export class Commits {
         continue;
       }
       if (session.uploadCompleted) return session;
-      await this.completeUpload(session, parts);
-      await this.ctx.meta.markUploadCompleted(session.id);
+      await this.completeUploadEarly(session, parts);
       this.ctx.log.info({ sessionId: session.id, hashedBytes: session.hashedBytes }, 'whole-file hash stalled; reading the rest back from the completed upload');
       session = (await this.ctx.meta.getSession(session.id))!;
       movedAt = Date.now();
@@ -183,7 +195,23 @@ export class Commits {
     return session;
   }
 
-  /** Completes the blob upload; if that fails because the janitor released the session meanwhile, says so. */
+  /** Completes the upload before the commit (a stalled hash reads the rest back from the object), once. */
+  private async completeUploadEarly(session: SessionRecord, parts: PartRecord[]): Promise<void> {
+    const release = await this.claims.acquireCommit(session.id);
+    try {
+      const current = (await this.ctx.meta.getSession(session.id)) ?? session;
+      if (current.uploadCompleted || current.state !== 'active') return;
+      await this.completeUpload(current, parts);
+      await this.ctx.meta.markUploadCompleted(session.id);
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * Completes the blob upload; if that fails because the janitor released the session meanwhile, says so; if the
+   * store lost the upload, ends the session.
+   */
   private async completeUpload(session: SessionRecord, parts: PartRecord[]): Promise<void> {
     try {
       await this.ctx.blobs.completeUpload(
@@ -194,6 +222,7 @@ export class Commits {
       if ((await this.ctx.meta.getSession(session.id))?.purged) {
         throw new BoxError('session_expired', `The upload session expired at ${session.expiresAt.toISOString()} and its parts were released`);
       }
+      if (error instanceof UploadLostError) throw await this.sessions.endLost(session, error);
       throw error;
     }
   }

@@ -1,7 +1,8 @@
 /**
  * Aborts session upload blobs that no session record names. A crash between creating a session's blob and
  * recording the session leaves one behind; the client never got that session, so nothing acknowledged is in it.
- * Runs only on stores that list their uploads (local files; on S3 a bucket lifecycle rule does this job).
+ * Runs on stores that list their uploads: local files, and S3 (its incomplete multipart uploads under the prefix,
+ * by the time they were initiated).
  */
 import { canListUploads, type BlobStore, type UploadLister } from '../store/blob-store.js';
 import type { DomainContext } from './context.js';

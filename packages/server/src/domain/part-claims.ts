@@ -7,6 +7,14 @@ import { BoxError } from '@tranche/protocol';
 import type { DomainContext } from './context.js';
 import { InflightParts } from './inflight-parts.js';
 
+/**
+ * The offset of a session's commit claim: no part has it. Completing a session's upload and committing it hold this
+ * claim, so that instances commit one session one at a time (S3 services answer concurrent
+ * CompleteMultipartUploads of one upload with errors: Ceph RGW with 500 "already in progress").
+ */
+export const COMMIT_CLAIM_OFFSET = -1;
+const NEVER_ABORTED = new AbortController().signal;
+
 export interface PartClaimOptions {
   /** False for a store only one process uses (SQLite): the in-process queue is then the whole story. */
   clustered: boolean;
@@ -52,6 +60,11 @@ export class PartClaims {
         releaseLocal();
       }
     };
+  }
+
+  /** Waits until this request may complete and commit the session's upload; the returned function gives the right up. */
+  acquireCommit(sessionId: string): Promise<() => Promise<void>> {
+    return this.acquire(sessionId, COMMIT_CLAIM_OFFSET, NEVER_ABORTED);
   }
 
   private async claim(sessionId: string, offset: number, signal: AbortSignal): Promise<void> {

@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { BoxError, hexToBase64, invalidParameter, parseContentRange, parseShaDigest, type UploadPart } from '@tranche/protocol';
-import { BodyLengthError, type ByteSource } from '../store/blob-store.js';
+import { BodyLengthError, UploadLostError, type ByteSource } from '../store/blob-store.js';
 import type { PartRecord, SessionRecord, UserRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import { partIdFor } from './ids.js';
 import type { PartClaims } from './part-claims.js';
 import { sessionFor } from './session-access.js';
+import type { UploadSessions } from './upload-sessions.js';
 import { partView } from './views.js';
 import type { WholeFileHasher } from './whole-file-hash.js';
 
@@ -31,6 +32,7 @@ export class PartUploads {
     private readonly ctx: DomainContext,
     private readonly claims: PartClaims,
     private readonly hasher: WholeFileHasher,
+    private readonly sessions: UploadSessions,
   ) {}
 
   /**
@@ -63,6 +65,7 @@ export class PartUploads {
         request.signal,
       );
     } catch (error) {
+      if (error instanceof UploadLostError) throw await this.sessions.endLost(session, error);
       throw bodyError(error, size);
     }
     crashPoint('part-written');

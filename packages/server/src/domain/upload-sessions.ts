@@ -145,6 +145,21 @@ export class UploadSessions {
     return true;
   }
 
+  /**
+   * The blob store lost the session's upload (removed behind Tranche's back: an S3 lifecycle rule, an operator):
+   * no part or commit can succeed any more, so the session ends as aborted and what it holds is released. Returns
+   * the error to answer with: a clear end, where a 500 would have the client retry forever.
+   */
+  async endLost(session: SessionRecord, cause: unknown): Promise<BoxError> {
+    const state = await this.ctx.meta.abortSession(session.id);
+    this.ctx.log.warn({ err: cause, sessionId: session.id, blobKey: session.blobKey, state }, 'the blob store lost the upload of a session; the session is ended');
+    if (state === 'aborted') await this.release(session);
+    return new BoxError(
+      'upload_failed',
+      'The parts of this upload session are gone from the storage (removed outside Tranche); the session has ended: upload the file again in a new session',
+    );
+  }
+
   /** POST /files/upload_sessions/{id}/log: accepted and logged, content otherwise ignored. */
   async logEvent(user: UserRecord, id: string, body: unknown): Promise<void> {
     await findSession(this.ctx, user, id);

@@ -75,7 +75,11 @@ export interface PresignedReader {
  * as its object (local files) lists completed uploads too: only the caller's records tell them apart.
  */
 export interface UploadLister {
-  /** Uploads with keys `folder/NAME` (NAME one key segment) last written before `notTouchedSince`. */
+  /**
+   * Uploads with keys `folder/NAME` (NAME one key segment) untouched since before `notTouchedSince`: last written
+   * (local files) or created (S3, whose listing gives only the time an upload was initiated; the orphans it is
+   * for are never written after their creation anyway).
+   */
   listUploads(folder: string, notTouchedSince: Date): AsyncIterable<UploadTarget>;
 }
 
@@ -96,6 +100,20 @@ export class StorageFullError extends Error {
   constructor(cause?: unknown) {
     super('No space left on the storage device', { cause });
     this.name = 'StorageFullError';
+  }
+}
+
+/**
+ * Thrown by writePart and completeUpload when the store no longer has the upload and never completed it: removed
+ * behind Tranche's back (an S3 lifecycle rule, an operator). The parts it held are gone; no retry can succeed.
+ */
+export class UploadLostError extends Error {
+  constructor(
+    readonly key: string,
+    cause?: unknown,
+  ) {
+    super(`The store no longer has the upload of ${key}, and it was not completed`, { cause });
+    this.name = 'UploadLostError';
   }
 }
 

@@ -12,15 +12,18 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobStore, ByteSource, PartPlacement, PresignedReader, UploadTarget } from '../blob-store.js';
-import { StorageFullError } from '../blob-store.js';
+import type { BlobStore, ByteSource, PartPlacement, PresignedReader, UploadLister, UploadTarget } from '../blob-store.js';
+import { UploadLostError } from '../blob-store.js';
 import { attachmentDisposition } from './content-disposition.js';
 import { exactLength } from './exact-length.js';
 import { createS3Clients, type S3Clients } from './s3-clients.js';
+import { isCode, statusOf, storageError } from './s3-errors.js';
 import { MAX_PRESIGN_SECONDS, type S3Location } from './s3-location.js';
 
 /** S3's smallest part but the last. */
@@ -31,10 +34,10 @@ const PUT_PART_SIZE = S3_MIN_PART_SIZE;
 const PUT_QUEUE = 2;
 /** Stream buffer between the part body and the socket to S3. */
 const BODY_HIGH_WATER_MARK = 64 * 1024;
-/** S3-compatible services' names for "the storage is full". */
-const FULL_CODES = new Set(['XMinioStorageFull', 'QuotaExceeded', 'InsufficientStorage']);
+/** A key segment made by the domain (see KEY). */
+const KEY_SEGMENT = /^[A-Za-z0-9_-]+$/;
 
-export class S3BlobStore implements BlobStore {
+export class S3BlobStore implements BlobStore, UploadLister {
   readonly minPartSize = S3_MIN_PART_SIZE;
 
   constructor(
@@ -43,7 +46,10 @@ export class S3BlobStore implements BlobStore {
   ) {}
 
   async createUpload(key: string, _size: number, signal?: AbortSignal): Promise<UploadTarget> {
-    const { UploadId } = await this.clients.client.send(new CreateMultipartUploadCommand({ ...this.object(key), ContentType: 'application/octet-stream' }), { abortSignal: signal });
+    const command = new CreateMultipartUploadCommand({ ...this.object(key), ContentType: 'application/octet-stream' });
+    const { UploadId } = await this.clients.client.send(command, { abortSignal: signal }).catch((error: unknown) => {
+      throw storageError('CreateMultipartUpload', error);
+    });
     if (!UploadId) throw new Error(`S3 did not return an UploadId for ${key}`);
     return { key, uploadId: UploadId };
   }
@@ -79,7 +85,8 @@ export class S3BlobStore implements BlobStore {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (bodyError !== undefined) throw bodyError;
-      throw storageError(error);
+      if (isCode(error, 'NoSuchUpload')) throw new UploadLostError(target.key, storageError('UploadPart', error));
+      throw storageError('UploadPart', error);
     } finally {
       stream.destroy();
     }
@@ -95,9 +102,18 @@ export class S3BlobStore implements BlobStore {
     try {
       await this.clients.client.send(new CompleteMultipartUploadCommand({ ...this.object(target.key), UploadId: uploadId, MultipartUpload: { Parts } }), { abortSignal: signal });
     } catch (error) {
-      // Completed before (by us, or by a retry whose answer was lost): the upload is gone and the object is there.
-      if (isCode(error, 'NoSuchUpload') && (await this.exists(target.key, signal))) return;
-      throw storageError(error);
+      // Whatever the answer (AWS: NoSuchUpload; Ceph RGW: 500 "already in progress" for an upload it no longer
+      // has), the object and the upload say what happened: completed before (by us, or by a retry whose answer was
+      // lost: the object is there), still open (the error stands), or lost. The object is looked at again after the
+      // upload, which a completion running meanwhile turns into it. A refusal of the request itself (InvalidPart,
+      // EntityTooSmall…) needs no look.
+      const status = statusOf(error);
+      const refused = status !== undefined && status >= 400 && status < 500 && status !== 404;
+      if (refused) throw storageError('CompleteMultipartUpload', error);
+      if (await this.exists(target.key, signal)) return;
+      if (await this.uploadOpen(target, signal)) throw storageError('CompleteMultipartUpload', error);
+      if (await this.exists(target.key, signal)) return;
+      throw new UploadLostError(target.key, storageError('CompleteMultipartUpload', error));
     }
   }
 
@@ -106,11 +122,39 @@ export class S3BlobStore implements BlobStore {
       try {
         await this.clients.client.send(new AbortMultipartUploadCommand({ ...this.object(target.key), UploadId: target.uploadId }), { abortSignal: signal });
       } catch (error) {
-        if (!isCode(error, 'NoSuchUpload')) throw error;
+        if (!isCode(error, 'NoSuchUpload')) throw storageError('AbortMultipartUpload', error);
       }
     }
     // The upload may have been completed already: its object goes too.
-    await this.clients.client.send(new DeleteObjectCommand(this.object(target.key)), { abortSignal: signal });
+    await this.clients.client.send(new DeleteObjectCommand(this.object(target.key)), { abortSignal: signal }).catch((error: unknown) => {
+      throw storageError('DeleteObject', error);
+    });
+  }
+
+  /**
+   * The bucket's incomplete multipart uploads under `folder`, initiated before `notTouchedSince` (S3 lists no
+   * later activity). Several uploads of one key are each listed.
+   */
+  async *listUploads(folder: string, notTouchedSince: Date): AsyncIterable<UploadTarget> {
+    const prefix = `${this.object(folder).Key}/`;
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.clients.client
+        .send(new ListMultipartUploadsCommand({ Bucket: this.location.bucket, Prefix: prefix, KeyMarker, UploadIdMarker }))
+        .catch((error: unknown) => {
+          throw storageError('ListMultipartUploads', error);
+        });
+      for (const upload of page.Uploads ?? []) {
+        const name = upload.Key?.slice(prefix.length) ?? '';
+        if (!upload.UploadId || !KEY_SEGMENT.test(name) || !upload.Initiated || upload.Initiated >= notTouchedSince) continue;
+        yield { key: `${folder}/${name}`, uploadId: upload.UploadId };
+      }
+      if (!page.IsTruncated) return;
+      if (page.NextKeyMarker === KeyMarker && page.NextUploadIdMarker === UploadIdMarker) return; // a listing that would not move on
+      KeyMarker = page.NextKeyMarker;
+      UploadIdMarker = page.NextUploadIdMarker;
+    }
   }
 
   async put(key: string, body: ByteSource, signal?: AbortSignal): Promise<{ size: number }> {
@@ -138,7 +182,7 @@ export class S3BlobStore implements BlobStore {
       await upload.done();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      throw storageError(error);
+      throw storageError('PutObject', error);
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -147,13 +191,17 @@ export class S3BlobStore implements BlobStore {
 
   async get(key: string, range?: { start: number; end: number }, signal?: AbortSignal): Promise<ByteSource> {
     const command = new GetObjectCommand({ ...this.object(key), ...(range && { Range: `bytes=${range.start}-${range.end}` }) });
-    const { Body } = await this.clients.client.send(command, { abortSignal: signal });
+    const { Body } = await this.clients.client.send(command, { abortSignal: signal }).catch((error: unknown) => {
+      throw storageError('GetObject', error);
+    });
     if (!Body) throw new Error(`S3 returned no body for ${key}`);
     return Body as Readable;
   }
 
   async delete(key: string): Promise<void> {
-    await this.clients.client.send(new DeleteObjectCommand(this.object(key)));
+    await this.clients.client.send(new DeleteObjectCommand(this.object(key))).catch((error: unknown) => {
+      throw storageError('DeleteObject', error);
+    });
   }
 
   /** Closes the keep-alive sockets. */
@@ -171,8 +219,19 @@ export class S3BlobStore implements BlobStore {
       await this.clients.client.send(new HeadObjectCommand(this.object(key)), { abortSignal: signal });
       return true;
     } catch (error) {
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
-      throw error;
+      if (statusOf(error) === 404) return false;
+      throw storageError('HeadObject', error);
+    }
+  }
+
+  /** Whether the multipart upload still exists (ListParts answers; AWS: NoSuchUpload otherwise, RGW: NoSuchKey). */
+  private async uploadOpen(target: UploadTarget, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.clients.client.send(new ListPartsCommand({ ...this.object(target.key), UploadId: uploadIdOf(target), MaxParts: 1 }), { abortSignal: signal });
+      return true;
+    } catch (error) {
+      if (isCode(error, 'NoSuchUpload', 'NoSuchKey') || statusOf(error) === 404) return false;
+      throw storageError('ListParts', error);
     }
   }
 }
@@ -223,14 +282,4 @@ export async function openS3BlobStore(location: S3Location): Promise<S3BlobStore
 function uploadIdOf(target: UploadTarget): string {
   if (target.uploadId === null) throw new Error(`upload of ${target.key} has no S3 UploadId`);
   return target.uploadId;
-}
-
-function isCode(error: unknown, code: string): boolean {
-  const e = error as { name?: string; Code?: string };
-  return e?.name === code || e?.Code === code;
-}
-
-function storageError(error: unknown): unknown {
-  const e = error as { name?: string; Code?: string };
-  return FULL_CODES.has(e?.name ?? '') || FULL_CODES.has(e?.Code ?? '') ? new StorageFullError(error) : error;
 }
