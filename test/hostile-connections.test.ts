@@ -12,6 +12,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { clientKey } from '@tranche/server';
 import { startServer, type TestServer } from './helpers/server.js';
 import { Api, assertStatus } from './helpers/http.js';
 import { assertBoxError } from './helpers/hostile.js';
@@ -208,4 +209,17 @@ describe('connection caps: per client address and in total', () => {
       hog.destroy();
     }
   });
+});
+
+test('caps and budgets count an IPv4 address, or an IPv6 /64 (an IPv4-mapped address as its IPv4 address)', () => {
+  assert.equal(clientKey('127.0.0.2'), '127.0.0.2');
+  assert.equal(clientKey('::ffff:10.1.2.3'), '10.1.2.3');
+  assert.equal(clientKey('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64');
+  assert.equal(clientKey('2001:db8:1:2::ffff'), '2001:db8:1:2::/64');
+  assert.equal(clientKey('2001:0db8:0001:0002:abcd::1'), '2001:db8:1:2::/64');
+  assert.equal(clientKey('2001:db8::1'), '2001:db8:0:0::/64');
+  assert.equal(clientKey('::1'), '0:0:0:0::/64');
+  assert.equal(clientKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.equal(clientKey('64:ff9b::192.0.2.1'), '64:ff9b:0:0::/64');
+  assert.equal(clientKey(undefined), 'unknown');
 });

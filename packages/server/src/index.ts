@@ -12,3 +12,4 @@ export { openS3BlobStore, S3BlobStore, PresigningS3BlobStore, S3_MIN_PART_SIZE }
 export { parseS3Location, S3LocationError, MAX_PRESIGN_SECONDS, type S3Location } from './store/s3/s3-location.js';
 export { SpoolingBlobStore } from './store/spool/spooling-blob-store.js';
 export { InlineRangeHasher, LiveHashGapError, digestOfState, type RangeHasher } from './domain/hashing/range-hasher.js';
+export { clientKey } from './http/client-address.js';
