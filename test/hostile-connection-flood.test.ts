@@ -8,8 +8,9 @@
  * after 1 s, then 3 s — a limit below anything the server process decides.
  * The figures (printed as test diagnostics) are in docs/RELIABILITY.md.
  */
-import { after, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startServer, type TestServer } from './helpers/server.js';
 import { flood, percentile, requestFrom } from './helpers/connection-flood.js';
 
@@ -40,8 +41,18 @@ function report(t: TestContext, what: string, latencies: number[]): void {
   t.diagnostic(`${what}: ${latencies.length} requests from another address, p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(percentile(latencies, 99))}, max ${fmt(Math.max(...latencies))}`);
 }
 
+/** The process's open-file limit (Node raised its soft limit to the hard one at start). */
+function openFileLimit(): number {
+  const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return line?.[1] === 'unlimited' ? Infinity : Number(line?.[1] ?? 0);
+}
+
 describe(`${FLOOD.toLocaleString('en')} connections from one address`, () => {
   const servers: TestServer[] = [];
+  before(() => {
+    const limit = openFileLimit();
+    assert.ok(limit >= FLOOD + 2_500, `this test holds ${FLOOD} connections here and in a server: raise the open-file limit (ulimit -n ${FLOOD + 2_500} or more; hard limit ${limit} now)`);
+  });
   after(async () => {
     for (const server of servers) await server.dispose();
   });
