@@ -2,13 +2,15 @@
  * Per-token rate limiting (spec §2.4): 429 rate_limit_exceeded in the Box envelope with Retry-After once a token has
  * spent its budget; budgets are per token; part PUTs have a budget of their own, so a limited client still uploads
  * its parts; requests without a valid token are budgeted by address; with the defaults a parallel uploader of 1,200
- * parts (more than the 1,000 general requests a minute) is never refused; 0 turns the limit off.
+ * parts (more than the 1,000 general requests a minute) is never refused; 0 turns the limit off. Requests without a
+ * valid token have a budget per client address on every route, part PUTs included.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from './helpers/server.js';
-import { Api, assertStatus, randomBytesSeeded, uniqueName, type ApiResponse } from './helpers/http.js';
+import { Api, assertStatus, randomBytesSeeded, sha1Base64, uniqueName, type ApiResponse } from './helpers/http.js';
 import { assertBoxError } from './helpers/hostile.js';
+import { requestFrom } from './helpers/connection-flood.js';
 
 const PART = 1024;
 
@@ -33,13 +35,13 @@ function assertRateLimited(res: ApiResponse, what: string): void {
   assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `${what}: Retry-After ${res.headers.get('retry-after')}`);
 }
 
-describe('--rate-limit 20 --part-rate-limit 40', () => {
+describe('--rate-limit 20 --part-rate-limit 40 --anonymous-rate-limit 20', () => {
   let server: TestServer;
   let alice: Api;
   let bob: Api;
 
   before(async () => {
-    server = await startServer({ args: ['--rate-limit', '20', '--part-rate-limit', '40', '--min-chunked-size', '1000', '--part-size', String(PART), '--log-level', 'warn'] });
+    server = await startServer({ args: ['--rate-limit', '20', '--part-rate-limit', '40', '--anonymous-rate-limit', '20', '--min-chunked-size', '1000', '--part-size', String(PART), '--log-level', 'warn'] });
     alice = new Api(server.origin, await server.token('alice'));
     bob = alice.as(await server.token('bob'));
   });
@@ -81,6 +83,34 @@ describe('--rate-limit 20 --part-rate-limit 40', () => {
     const statuses = await pool(20, 1, () => anonymous.get('/2.0/folders/0', { validate: false }));
     assert.deepEqual(statuses, new Array(20).fill(401));
     assertRateLimited(await anonymous.get('/2.0/folders/0', { validate: false }), '21st unauthenticated request');
+  });
+
+  test('requests without a valid token are budgeted per address on every route, part PUTs included (they were never limited)', async () => {
+    // Carol has spent nothing of her budgets (Alice's and Bob's are spent by now).
+    const carol = alice.as(await server.token('carol'));
+    const data = randomBytesSeeded(4 * PART, 9);
+    const created = await carol.createSession({ folder_id: '0', file_size: data.length, file_name: uniqueName('anon') });
+    assertStatus(created, 201);
+    const path = new URL(created.body.session_endpoints.upload_part).pathname;
+    const part = data.subarray(0, PART);
+    const put = (from: string, token: string) =>
+      requestFrom(from, server.port, path, {
+        method: 'PUT',
+        token,
+        body: part,
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${PART - 1}/${data.length}`, digest: `sha=${sha1Base64(part)}` },
+      });
+    // From 127.0.0.2, whose budget nothing has spent yet.
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await put('127.0.0.2', 'not-a-token')).status);
+    assert.deepEqual(statuses, new Array(20).fill(401));
+    const limited = await put('127.0.0.2', 'not-a-token');
+    assert.equal(limited.status, 429, limited.body);
+    assert.equal(JSON.parse(limited.body).code, 'rate_limit_exceeded');
+    assert.ok(Number(limited.headers['retry-after']) >= 1);
+    // A valid token from the same address has its own budget; another address has its own too.
+    assert.equal((await put('127.0.0.2', carol.token!)).status, 200);
+    assert.equal((await put('127.0.0.3', 'not-a-token')).status, 401);
   });
 });
 

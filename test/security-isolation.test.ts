@@ -141,8 +141,9 @@ describe('user isolation on every endpoint', () => {
   });
 
   test("a token in the query cannot reach another user's session either", async () => {
+    // Not even as a credential: outside downloads the query token is refused before any lookup.
     const res = await bob.as(null).get(`${a.active.session_endpoints.status}?access_token=${bobToken}`);
-    refused(res, 404, 'not_found', 'status with a query token');
+    refused(res, 401, 'unauthorized', 'status with a query token');
   });
 
   test("afterwards Alice's sessions, parts, files, versions and folders are exactly as before", async () => {

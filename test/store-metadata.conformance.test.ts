@@ -100,7 +100,7 @@ function session(ownerId: string, id: string, overrides: Partial<SessionRecord> 
 }
 
 const SHA = 'a'.repeat(40);
-const MIGRATIONS = ['001_initial', '002_cluster'];
+const MIGRATIONS = ['001_initial', '002_cluster', '002_tokens_expiry_revocation'];
 
 function newFile(ownerId: string, name: string, overrides: Partial<NewFile> = {}): NewFile {
   return { ownerId, parentId: '0', name, description: '', contentCreatedAt: new Date(), contentModifiedAt: new Date(), sha1: SHA, size: 25, blobKey: `objects/${name}`, ...overrides };
@@ -194,8 +194,28 @@ for (const implementation of IMPLEMENTATIONS) {
     test('users are created once and found by token hash', async () => {
       assert.equal((await store.ensureUser('alice')).id, alice);
       await store.addToken(alice, 'hash-a');
-      assert.equal((await store.userByTokenHash('hash-a'))?.name, 'alice');
-      assert.equal(await store.userByTokenHash('hash-missing'), undefined);
+      const found = await store.tokenByHash('hash-a');
+      assert.equal(found?.user.name, 'alice');
+      assert.deepEqual([found?.token.expiresAt, found?.token.revokedAt], [null, null]);
+      assert.equal(await store.tokenByHash('hash-missing'), undefined);
+    });
+
+    test('tokens: expiry kept, listed per user, found by hash prefix, revoked once', async () => {
+      const expires = new Date(Date.now() + 60_000);
+      await store.addToken(bob, 'ab12cd34ef560001', expires);
+      await store.addToken(bob, 'ab12cd34ef560002');
+      assert.equal((await store.tokenByHash('ab12cd34ef560001'))?.token.expiresAt?.getTime(), expires.getTime());
+      const listed = await store.tokensOfUser('bob');
+      assert.deepEqual(listed?.map((t) => [t.hash, t.userName, t.userId]), [['ab12cd34ef560001', 'bob', bob], ['ab12cd34ef560002', 'bob', bob]]);
+      assert.equal(await store.tokensOfUser('nobody'), undefined);
+      assert.equal((await store.tokensByHashPrefix('ab12cd34ef56', 5)).length, 2);
+      assert.deepEqual((await store.tokensByHashPrefix('ab12cd34ef560002', 5)).map((t) => t.hash), ['ab12cd34ef560002']);
+      assert.deepEqual(await store.tokensByHashPrefix('ab12cd34ef569', 5), []);
+      const at = new Date();
+      assert.equal(await store.revokeToken('ab12cd34ef560002', at), true);
+      assert.equal(await store.revokeToken('ab12cd34ef560002', new Date(at.getTime() + 5)), false, 'a second revocation changes nothing');
+      assert.equal((await store.tokenByHash('ab12cd34ef560002'))?.token.revokedAt?.getTime(), at.getTime());
+      assert.equal((await store.tokenByHash('ab12cd34ef560001'))?.token.revokedAt, null);
     });
 
     test('names are unique per folder, case-insensitively, across files and folders', async () => {

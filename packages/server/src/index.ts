@@ -14,3 +14,4 @@ export { SpoolingBlobStore } from './store/spool/spooling-blob-store.js';
 export { InlineRangeHasher, LiveHashGapError, digestOfState, type RangeHasher } from './domain/hashing/range-hasher.js';
 export { parseCommitBody, type CommitBody, type JsonLimits } from './domain/commit-body.js';
 export { JsonParserPool } from './http/json-parser-pool.js';
+export { clientKey } from './http/client-address.js';

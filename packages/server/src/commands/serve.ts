@@ -22,6 +22,9 @@ export interface ServeFlags {
   logLevel: string;
   rateLimit?: number;
   partRateLimit?: number;
+  anonymousRateLimit?: number;
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
   requestTimeout?: number;
   headerTimeout?: number;
   idleTimeout?: number;
@@ -50,6 +53,9 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('TRANCHE_LOG_LEVEL').default('info'))
     .addOption(new Option('--rate-limit <n>', 'requests per minute per token, part PUTs excepted; 0: unlimited (default 1000)').env('TRANCHE_RATE_LIMIT').argParser(integer(0)))
     .addOption(new Option('--part-rate-limit <n>', 'part PUTs per minute per token; 0: unlimited (default 0)').env('TRANCHE_PART_RATE_LIMIT').argParser(integer(0)))
+    .addOption(new Option('--anonymous-rate-limit <n>', 'requests without a valid token per minute per client address, every route; 0: unlimited (default 120)').env('TRANCHE_ANONYMOUS_RATE_LIMIT').argParser(integer(0)))
+    .addOption(new Option('--max-connections <n>', 'connections held at once; 0: no cap (default 10000, less if the open-file limit is lower)').env('TRANCHE_MAX_CONNECTIONS').argParser(integer(0)))
+    .addOption(new Option('--max-connections-per-address <n>', 'connections held at once per client address (IPv6: per /64); 0: no cap (default 256)').env('TRANCHE_MAX_CONNECTIONS_PER_ADDRESS').argParser(integer(0)))
     .addOption(new Option('--request-timeout <seconds>', 'time for a whole request, headers and body, to arrive (default 3600)').env('TRANCHE_REQUEST_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--header-timeout <seconds>', 'time for the request headers to arrive (default 30)').env('TRANCHE_HEADER_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--idle-timeout <seconds>', 'time a connection may go without a byte moving, mid-body included (default 120)').env('TRANCHE_IDLE_TIMEOUT').argParser(integer(1)))
@@ -71,6 +77,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
     logLevel: flags.logLevel,
     rateLimit: flags.rateLimit,
     partRateLimit: flags.partRateLimit,
+    anonymousRateLimit: flags.anonymousRateLimit,
+    maxConnections: flags.maxConnections,
+    maxConnectionsPerAddress: flags.maxConnectionsPerAddress,
     requestTimeoutMs: seconds(flags.requestTimeout),
     headersTimeoutMs: seconds(flags.headerTimeout),
     idleTimeoutMs: seconds(flags.idleTimeout),

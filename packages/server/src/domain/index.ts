@@ -44,7 +44,7 @@ export function createDomain(ctx: DomainContext, options: DomainOptions = {}): D
   const sessions = new UploadSessions(ctx, hasher);
   return {
     ctx,
-    auth: new Authenticator(ctx.meta),
+    auth: new Authenticator(ctx.meta, () => ctx.now()),
     sessions,
     parts: new PartUploads(ctx, claims, hasher, sessions),
     commits: new Commits(ctx, hasher, views, claims, sessions),

@@ -1,7 +1,8 @@
 /**
  * The HTTP edge: one Fastify app serving every route under both Box prefixes (upload host `/api/2.0`, API host
- * `/2.0`), authenticating and rate-limiting every request and rendering every error once, as Box's ClientError
- * envelope — including the errors Node meets before a request exists (see connection-errors.ts).
+ * `/2.0`), behind a connection gate (connection-gate.ts), authenticating and rate-limiting every request and
+ * rendering every error once, as Box's ClientError envelope — including the errors Node meets before a request
+ * exists (see connection-errors.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { BoxError } from '@tranche/protocol';
@@ -9,11 +10,14 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest } fro
 import { hashToken, presentedToken } from '../domain/auth.js';
 import { loggable } from '../domain/upload-sessions.js';
 import type { Domain } from '../domain/index.js';
+import { clientKey } from './client-address.js';
 import { answerEdgeCases, makeClientErrorHandler } from './connection-errors.js';
+import { ConnectionGate, defaultMaxConnections } from './connection-gate.js';
 import { sendError } from './error-envelope.js';
 import { JSON_BODY_LIMIT, useShallowJson } from './json-body.js';
 import { JsonParserPool } from './json-parser-pool.js';
 import { rateLimiting } from './rate-limit.js';
+import { RouteTable } from './route-table.js';
 import { fileRoutes } from './routes/files.js';
 import { folderRoutes } from './routes/folders.js';
 import { uploadSessionRoutes } from './routes/upload-sessions.js';
@@ -36,6 +40,12 @@ export interface HttpOptions {
   rateLimit?: number;
   /** Part PUTs per minute per token (default 0: unlimited). */
   partRateLimit?: number;
+  /** Requests without a valid token per minute per client address, every route (default 120; 0: unlimited). */
+  anonymousRateLimit?: number;
+  /** Connections held at once (default 10,000, less when the open-file limit is lower; 0: no cap). */
+  maxConnections?: number;
+  /** Connections held at once per client address, IPv6 per /64 (default 256; 0: no cap). */
+  maxConnectionsPerAddress?: number;
 }
 
 /** The defaults, and why (docs/RELIABILITY.md, "Security and limits"). */
@@ -50,7 +60,13 @@ export const HTTP_DEFAULTS = {
   rateLimit: 1000,
   // Part PUTs are paced by bandwidth and bounded by the part size; a limit would only slow fast uploaders.
   partRateLimit: 0,
-} as const satisfies Required<Omit<HttpOptions, 'logLevel'>>;
+  // Two a second per address: a client without a token has nothing to do but fetch one; a flood of bad tokens
+  // (each one a database lookup) is held to this.
+  anonymousRateLimit: 120,
+  // Far above what a client needs (the CLI uses 4 parts in parallel, a browser 6 connections per host), far below
+  // what would starve others: 40 such clients to reach the total cap.
+  maxConnectionsPerAddress: 256,
+} as const satisfies Required<Omit<HttpOptions, 'logLevel' | 'maxConnections'>>;
 
 /** Largest request head (request line and headers); beyond it → 431. Node's default, stated. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -67,9 +83,10 @@ const CREDENTIAL_PATHS = ['', '*.', '*.*.'].flatMap((at) => [
 /** How often Node checks header and request timeouts: the precision of both. */
 const TIMEOUT_CHECK_MS = 1_000;
 /**
- * A body answered before it arrived (a 413, a 416 before a part's bytes) is read to its end when it declares at most
- * this much, the largest part: the client can finish sending and then read the answer on a connection that stays
- * usable. A larger declared body gets the connection closed after the answer.
+ * A body answered before it arrived (a 413, a 416 before a part's bytes) of an authenticated request is read to its
+ * end when it declares at most this much, the largest part: the client can finish sending and then read the answer
+ * on a connection that stays usable. A larger declared body, or any request without a valid token, gets the
+ * connection closed after the answer, by a bounded lingering close (lingering-close.ts).
  */
 const DRAIN_LIMIT = 512 * 1024 * 1024;
 
@@ -111,10 +128,16 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   app.server.headersTimeout = settings.headersTimeoutMs;
+  new ConnectionGate(app.server, { maxConnections: settings.maxConnections ?? defaultMaxConnections(), maxConnectionsPerAddress: settings.maxConnectionsPerAddress });
   answerEdgeCases(app.server);
   useShallowJson(app);
+  const routes = new RouteTable(app);
 
-  const withinRate = await rateLimiting(app, { perMinute: settings.rateLimit, partsPerMinute: settings.partRateLimit });
+  const withinRate = await rateLimiting(app, {
+    perMinute: settings.rateLimit,
+    partsPerMinute: settings.partRateLimit,
+    anonymousPerMinute: settings.anonymousRateLimit,
+  });
   app.decorateRequest('user', undefined);
   let closing = false;
   app.addHook('preClose', async () => {
@@ -130,35 +153,47 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
       throw new BoxError('bad_request', 'HTTP/1.1 requests must carry a Host header');
     }
     const query = request.query as Record<string, unknown>;
-    const token = presentedToken(request.headers.authorization, query.access_token);
+    // A token in the query only where Box takes one (downloads): a URL is logged, cached and shared far more
+    // readily than a header.
+    const queryToken = request.routeOptions.config?.queryToken === true ? query.access_token : undefined;
+    const token = presentedToken(request.headers.authorization, queryToken);
     let refused: unknown;
     try {
-      request.user = await domain.auth.authenticate(request.headers.authorization, query.access_token);
+      request.user = await domain.auth.authenticate(request.headers.authorization, queryToken);
     } catch (error) {
       refused = error;
     }
     // Counted before a refusal is sent, so a flood of bad tokens spends its sender's budget too.
-    request.rateKey = request.user && token ? `token:${hashToken(token)}` : `ip:${request.ip}`;
+    request.rateKey = request.user && token ? `token:${hashToken(token)}` : `ip:${clientKey(request.ip)}`;
     await withinRate(request);
-    if (refused) throw refused;
+    if (refused) {
+      if (token === undefined && query.access_token !== undefined && queryToken === undefined) {
+        throw new BoxError('unauthorized', 'access_token is accepted only by GET /files/{id}/content; send Authorization: Bearer <token>');
+      }
+      throw refused;
+    }
+    // Before the body is read, so a wrong method or path gets its 405/404 whatever it sends.
+    if (request.is404) throw routes.refusal(request.method, request.url);
     rejectRepeatedParameters(request);
   });
   app.addHook('onSend', async (request, reply) => {
-    if (request.raw.complete || request.headers['content-length'] === undefined) return;
-    if (Number(request.headers['content-length']) <= DRAIN_LIMIT) {
+    // A client without a valid token keeps no connection: answered, it is closed (lingering when the request is
+    // still arriving; see connection-gate.ts), so it can neither trickle a refused body nor idle on a keep-alive.
+    if (!request.user) {
+      reply.header('connection', 'close');
+      return;
+    }
+    if (request.raw.complete) return;
+    const declared = request.headers['content-length'];
+    if (declared === undefined || Number(declared) <= DRAIN_LIMIT) {
       if (reply.getHeader('connection') === 'close') reply.removeHeader('connection');
     } else {
       reply.header('connection', 'close');
     }
   });
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
-  app.setNotFoundHandler((request, reply) => {
-    const known = isKnownPath(request.url.split('?')[0] ?? '');
-    const error = known
-      ? new BoxError('method_not_allowed', `${request.method} is not allowed on this resource`)
-      : new BoxError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
-    return sendError(request, reply, error);
-  });
+  // Reached only when the onRequest hook did not answer (it decides 405 and 404 before any body is read).
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, routes.refusal(request.method, request.url)));
 
   const parsers = new JsonParserPool();
   app.addHook('onClose', () => parsers.close());
@@ -183,22 +218,6 @@ function frameworkError(code: string, url: string): BoxError {
     return url.includes('/upload_sessions/') ? new BoxError('invalid_upload_session_id') : new BoxError('not_found', 'No item has so long an id');
   }
   return new BoxError('bad_request', 'The request path is not a valid URL');
-}
-
-const KNOWN_PATHS = [
-  /^\/files\/upload_sessions$/,
-  /^\/files\/[^/]+\/upload_sessions$/,
-  /^\/files\/upload_sessions\/[^/]+(\/parts|\/commit|\/log)?$/,
-  /^\/files\/content$/,
-  /^\/files\/[^/]+(\/content)?$/,
-  /^\/folders(\/[^/]+(\/items)?)?$/,
-];
-
-function isKnownPath(path: string): boolean {
-  const prefix = PREFIXES.find((p) => path.startsWith(`${p}/`));
-  if (!prefix) return false;
-  const rest = path.slice(prefix.length).replace(/\/$/, '');
-  return KNOWN_PATHS.some((pattern) => pattern.test(rest));
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

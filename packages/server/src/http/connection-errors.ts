@@ -1,14 +1,17 @@
 /**
  * Errors Node's HTTP server meets before (or outside) a Fastify request: unparsable requests, oversized headers,
  * header and request timeouts, idle sockets, CONNECT and unknown `Expect`s. Each is answered with Box's envelope
- * when nothing of a response has been written on the socket yet, and the connection is then closed.
+ * when nothing of a response has been written on the socket yet, and the connection is then closed by a bounded
+ * lingering close, so that the rest of a refused request still arriving cannot reset the answer away.
  */
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BoxError } from '@tranche/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { envelope } from './error-envelope.js';
+import { isLingering, lingeringClose } from './lingering-close.js';
 
 /** The parser or timer error behind a `clientError`, as the Box error it stands for. */
 export function connectionErrorOf(error: NodeJS.ErrnoException): BoxError {
@@ -36,6 +39,7 @@ function responseStarted(socket: Duplex): boolean {
 
 /** Writes a complete Box error response straight to the socket (no Fastify request exists) and closes it. */
 export function answerOnSocket(socket: Duplex, error: BoxError): void {
+  if (isLingering(socket)) return;
   if (socket.writable && !responseStarted(socket)) {
     const requestId = randomBytes(8).toString('hex');
     const body = JSON.stringify(envelope(error, requestId));
@@ -45,6 +49,8 @@ export function answerOnSocket(socket: Duplex, error: BoxError): void {
         `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
         `box-request-id: ${requestId}\r\n${extra}connection: close\r\n\r\n${body}`,
     );
+    lingeringClose(socket as Socket);
+    return;
   }
   socket.destroy();
 }
@@ -55,7 +61,7 @@ export function answerOnSocket(socket: Duplex, error: BoxError): void {
  */
 export function makeClientErrorHandler(log: () => FastifyBaseLogger) {
   return (error: NodeJS.ErrnoException, socket: Duplex): void => {
-    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    if (error.code === 'ECONNRESET' || socket.destroyed || isLingering(socket)) return;
     log().debug({ code: error.code }, 'client error');
     answerOnSocket(socket, connectionErrorOf(error));
   };

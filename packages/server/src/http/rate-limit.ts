@@ -1,12 +1,13 @@
 /**
  * Per-token request budgets (spec §2.4) on @fastify/rate-limit's in-memory store, over fixed one-minute windows.
  * Part PUTs have a budget of their own, so an uploader's parallel parts never eat into (or wait on) its other calls.
- * Requests are counted under the SHA-256 of their token (never the token itself); requests without a valid token
- * are counted under the client's address.
+ * Requests are counted under the SHA-256 of their token (never the token itself). Requests without a valid token
+ * have one budget per client address (IPv6: per /64), on every route, part PUTs included.
  */
 import rateLimit from '@fastify/rate-limit';
 import { BoxError } from '@tranche/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import './request-user.js';
 
 export const RATE_WINDOW_MS = 60_000;
 
@@ -15,11 +16,13 @@ export interface RateLimits {
   perMinute: number;
   /** Part PUTs per minute per token; 0: unlimited. */
   partsPerMinute: number;
+  /** Requests without a valid token per minute per client address, any route; 0: unlimited. */
+  anonymousPerMinute: number;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** What the request is counted under: `token:<sha256>` or `ip:<address>`. */
+    /** What the request is counted under: `token:<sha256>`, or `ip:<client key>` without a valid token. */
     rateKey: string;
   }
   interface FastifyContextConfig {
@@ -48,8 +51,9 @@ export async function rateLimiting(app: FastifyInstance, limits: RateLimits): Pr
   };
   const general = budget(limits.perMinute);
   const parts = budget(limits.partsPerMinute);
+  const anonymous = budget(limits.anonymousPerMinute);
   return async (request) => {
-    const check = request.routeOptions.config?.partUpload === true ? parts : general;
+    const check = !request.user ? anonymous : request.routeOptions.config?.partUpload === true ? parts : general;
     await check?.(request);
   };
 }

@@ -6,6 +6,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     user: UserRecord | undefined;
   }
+  interface FastifyContextConfig {
+    /** Set on the routes where Box accepts the token as `?access_token=` (downloads); elsewhere only the header. */
+    queryToken?: boolean;
+  }
 }
 
 export function userOf(request: FastifyRequest): UserRecord {

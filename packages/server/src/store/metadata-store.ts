@@ -10,6 +10,19 @@ export interface UserRecord {
   login: string;
 }
 
+/** A bearer token as the store knows it: never the token itself, only its SHA-256. */
+export interface TokenRecord {
+  /** SHA-256 of the token, hex. */
+  hash: string;
+  userId: string;
+  userName: string;
+  createdAt: Date;
+  /** null: the token does not expire. */
+  expiresAt: Date | null;
+  /** null: not revoked. */
+  revokedAt: Date | null;
+}
+
 export type ItemType = 'file' | 'folder';
 
 export interface ItemRecord {
@@ -152,8 +165,15 @@ export interface MetadataStore {
 
   // users and tokens
   ensureUser(name: string): Promise<UserRecord>;
-  addToken(userId: string, tokenHash: string): Promise<void>;
-  userByTokenHash(tokenHash: string): Promise<UserRecord | undefined>;
+  addToken(userId: string, tokenHash: string, expiresAt?: Date | null): Promise<void>;
+  /** The token with this hash and its user, whatever its state (expired and revoked ones too). */
+  tokenByHash(tokenHash: string): Promise<{ token: TokenRecord; user: UserRecord } | undefined>;
+  /** Tokens whose hash starts with `hashPrefix` (lower-case hex), at most `limit`. */
+  tokensByHashPrefix(hashPrefix: string, limit: number): Promise<TokenRecord[]>;
+  /** Every token of the user named `userName`, oldest first; undefined when there is no such user. */
+  tokensOfUser(userName: string): Promise<TokenRecord[] | undefined>;
+  /** Marks the token revoked at `at` unless it already is; true when this call revoked it. */
+  revokeToken(tokenHash: string, at: Date): Promise<boolean>;
 
   // folders and files
   getItem(ownerId: string, id: string): Promise<ItemRecord | undefined>;

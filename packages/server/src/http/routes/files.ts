@@ -43,7 +43,7 @@ export async function fileRoutes(app: FastifyInstance, { domain }: { domain: Dom
     return file;
   });
 
-  app.get<FileParams & { Querystring: { version?: string } }>('/files/:id/content', async (request, reply) => {
+  app.get<FileParams & { Querystring: { version?: string } }>('/files/:id/content', { config: { queryToken: true } }, async (request, reply) => {
     const download = await files.download(userOf(request), request.params.id, request.query, header(request, 'range'));
     if ('redirect' in download) return reply.code(302).header('location', download.redirect).send();
     const { version, range } = download;

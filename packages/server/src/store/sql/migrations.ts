@@ -100,6 +100,14 @@ function migrations(traits: DialectTraits): Record<string, Migration> {
         if (traits.name === 'postgres') await sql`alter table items alter column name_key type text collate "C"`.execute(db);
       },
     },
+    // Tokens that expire and can be revoked (docs/RELIABILITY.md, "Token lifecycle"). Existing tokens never expire.
+    '002_tokens_expiry_revocation': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('tokens').addColumn('expires_at', int).execute();
+        await db.schema.alterTable('tokens').addColumn('revoked_at', int).execute();
+        await db.schema.createIndex('tokens_user').on('tokens').column('user_id').execute();
+      },
+    },
   };
 }
 

@@ -15,6 +15,10 @@ export interface TokensTable {
   hash: string;
   user_id: Int;
   created_at: Int;
+  /** Epoch ms after which the token is refused; null: never. */
+  expires_at: Int | null;
+  /** Epoch ms of the revocation; null: not revoked. */
+  revoked_at: Int | null;
 }
 
 export interface ItemsTable {

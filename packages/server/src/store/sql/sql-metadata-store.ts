@@ -20,6 +20,7 @@ import type {
   QuotaCheck,
   SessionRecord,
   SessionState,
+  TokenRecord,
   UserRecord,
   VersionRecord,
   WriteResult,
@@ -29,6 +30,7 @@ import type { Exclusion } from './exclusion.js';
 import { quotaConflict, reservedBySessions, storageUsed } from './quota.js';
 import { fromSession, nameKey, toFile, toItem, toPart, toSession, toUser, toVersion } from './rows.js';
 import type { Database } from './schema.js';
+import { SqlTokens } from './tokens.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -41,13 +43,17 @@ function releasable(eb: ExpressionBuilder<Database, 'sessions'>, now: Date) {
 }
 
 export class SqlMetadataStore implements MetadataStore {
+  private readonly tokens: SqlTokens;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly traits: DialectTraits,
     private readonly exclusion: Exclusion,
     /** The migrations the open applied (empty when the schema was current). */
     readonly appliedMigrations: string[] = [],
-  ) {}
+  ) {
+    this.tokens = new SqlTokens(db);
+  }
 
   async close(): Promise<void> {
     await this.db.destroy();
@@ -71,18 +77,24 @@ export class SqlMetadataStore implements MetadataStore {
     }
   }
 
-  async addToken(userId: string, tokenHash: string): Promise<void> {
-    await this.db.insertInto('tokens').values({ hash: tokenHash, user_id: Number(userId), created_at: Date.now() }).execute();
+  addToken(userId: string, tokenHash: string, expiresAt?: Date | null): Promise<void> {
+    return this.tokens.add(userId, tokenHash, expiresAt);
   }
 
-  async userByTokenHash(tokenHash: string): Promise<UserRecord | undefined> {
-    const row = await this.db
-      .selectFrom('tokens')
-      .innerJoin('users', 'users.id', 'tokens.user_id')
-      .selectAll('users')
-      .where('tokens.hash', '=', tokenHash)
-      .executeTakeFirst();
-    return row && toUser(row);
+  tokenByHash(tokenHash: string): Promise<{ token: TokenRecord; user: UserRecord } | undefined> {
+    return this.tokens.byHash(tokenHash);
+  }
+
+  tokensByHashPrefix(hashPrefix: string, limit: number): Promise<TokenRecord[]> {
+    return this.tokens.byHashPrefix(hashPrefix, limit);
+  }
+
+  tokensOfUser(userName: string): Promise<TokenRecord[] | undefined> {
+    return this.tokens.ofUser(userName);
+  }
+
+  revokeToken(tokenHash: string, at: Date): Promise<boolean> {
+    return this.tokens.revoke(tokenHash, at);
   }
 
   // ---- folders and files
