@@ -1,6 +1,7 @@
 /** Versioned schema migrations, applied in order on start (Kysely's Migrator). */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectTraits } from './dialect-traits.js';
+import { lifecycleUp } from './migration-004-lifecycle.js';
 
 function migrations(traits: DialectTraits): Record<string, Migration> {
   const { serialType, integerType: int, bytesType } = traits;
@@ -100,6 +101,7 @@ function migrations(traits: DialectTraits): Record<string, Migration> {
         if (traits.name === 'postgres') await sql`alter table items alter column name_key type text collate "C"`.execute(db);
       },
     },
+    '004_lifecycle': { up: (db: Kysely<any>) => lifecycleUp(db, traits) },
   };
 }
 
