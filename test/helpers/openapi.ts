@@ -1,5 +1,5 @@
 /**
- * Validates JSON responses against Box's OpenAPI subset (shared/spec/box-openapi-chunked.json),
+ * Validates JSON responses against Box's OpenAPI subset (shared/spec/box-openapi-extended.json, a superset of the chunked one),
  * prepared for Ajv as the wire spec §10 describes:
  *  1. Ajv with strict:false, ajv-formats, plus the non-standard formats digest, url, token, <width>x<height>;
  *  2. `example`/`examples` stripped (metadata examples carry "$id" keys);
@@ -20,7 +20,7 @@ const AjvCtor = require('ajv') as typeof import('ajv').default;
 const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
 
 export const SPEC_DIR = path.join(REPO_ROOT, '../shared/spec');
-export const OPENAPI_PATH = path.join(SPEC_DIR, 'box-openapi-chunked.json');
+export const OPENAPI_PATH = path.join(SPEC_DIR, 'box-openapi-extended.json');
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

@@ -7,7 +7,8 @@ import { parseTime } from './commit.js';
 import type { DomainContext } from './context.js';
 import type { FileViews } from './file-views.js';
 import { newObjectKey } from './ids.js';
-import { assertCanStore, assertNameFree, conflictError, requireFolder } from './item-checks.js';
+import { parseFields } from './fields.js';
+import { assertCanStore, assertNameFree, conflictError, requireFile, requireFolder } from './item-checks.js';
 import { validateDescription, validateName } from './names.js';
 import { asObject } from './upload-sessions.js';
 
@@ -28,6 +29,8 @@ export interface SimpleUpload {
   /** The `content-md5` header: Box puts the hex SHA-1 of the file there. */
   contentSha1: string | undefined;
   ifMatch?: string;
+  /** The `fields` query parameter of the request. */
+  fields?: string;
 }
 
 export class FilesService {
@@ -36,14 +39,12 @@ export class FilesService {
     private readonly views: FileViews,
   ) {}
 
-  async require(user: UserRecord, id: string): Promise<FileRecord> {
-    const file = ITEM_ID_PATTERN.test(id) ? await this.ctx.meta.getFile(user.id, id) : undefined;
-    if (!file) throw new BoxError('not_found', 'File not found');
-    return file;
+  require(user: UserRecord, id: string): Promise<FileRecord> {
+    return requireFile(this.ctx, user, id);
   }
 
-  async get(user: UserRecord, id: string): Promise<BoxFile> {
-    return this.views.file(user, await this.require(user, id));
+  async get(user: UserRecord, id: string, fields?: string): Promise<Partial<BoxFile>> {
+    return this.views.file(user, await this.require(user, id), parseFields(fields));
   }
 
   async download(user: UserRecord, id: string, query: { version?: string }, rangeHeader: string | undefined): Promise<Download> {
@@ -87,8 +88,9 @@ export class FilesService {
   /** POST /files/{id}/content */
   async uploadVersion(user: UserRecord, fileId: string, upload: SimpleUpload): Promise<Files> {
     const attributes = upload.attributes === undefined ? {} : asObject(upload.attributes);
-    const file = ITEM_ID_PATTERN.test(fileId) ? await this.ctx.meta.getFile(user.id, fileId) : undefined;
-    if (!file) throw new BoxError(upload.ifMatch === undefined ? 'not_found' : 'precondition_failed', 'File not found');
+    const found = ITEM_ID_PATTERN.test(fileId) ? await this.ctx.meta.getFile(user.id, fileId) : undefined;
+    const file = found?.trashedAt ? undefined : found;
+    if (!file) throw new BoxError(upload.ifMatch === undefined ? (found ? 'trashed' : 'not_found') : 'precondition_failed', 'File not found');
     const ifMatchEtag = upload.ifMatch === undefined ? undefined : Number(upload.ifMatch.replace(/"/g, ''));
     if (ifMatchEtag !== undefined && ifMatchEtag !== file.etag) throw new BoxError('precondition_failed');
     const name = attributes.name === undefined || attributes.name === null ? undefined : validateName(attributes.name);
@@ -140,7 +142,7 @@ export class FilesService {
       if (expected !== undefined && expected !== sha1) throw new BoxError('bad_digest');
       const result = await record({ sha1, size, blobKey });
       if (!result.ok) throw await conflictError(this.ctx, user, result.conflict);
-      return this.views.files(user, result.value);
+      return this.views.files(user, result.value, parseFields(upload.fields));
     } catch (error) {
       await this.ctx.blobs.delete(blobKey);
       throw error;

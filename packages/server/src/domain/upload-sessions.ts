@@ -14,7 +14,7 @@ import type { WholeFileHasher } from './whole-file-hash.js';
 import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import { newSessionId, sessionBlobKey } from './ids.js';
-import { assertCanStore, assertNameFree, requireFolder } from './item-checks.js';
+import { assertCanStore, assertNameFree, requireFile, requireFolder } from './item-checks.js';
 import { validateName } from './names.js';
 import { pagingParam } from './query-params.js';
 import { choosePartSize } from './part-size-policy.js';
@@ -47,8 +47,7 @@ export class UploadSessions {
   async createForNewVersion(user: UserRecord, fileId: string, body: unknown): Promise<UploadSession> {
     const input = asObject(body);
     const fileSize = this.fileSize(input.file_size);
-    const file = ITEM_ID_PATTERN.test(fileId) ? await this.ctx.meta.getFile(user.id, fileId) : undefined;
-    if (!file) throw new BoxError('not_found', 'File not found');
+    const file = await requireFile(this.ctx, user, fileId);
     let name = file.name;
     if (input.file_name !== undefined && input.file_name !== null) {
       name = validateName(input.file_name, 'file_name');

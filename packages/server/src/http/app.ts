@@ -13,7 +13,10 @@ import { sendError } from './error-envelope.js';
 import { JSON_BODY_LIMIT, useShallowJson } from './json-body.js';
 import { rateLimiting } from './rate-limit.js';
 import { fileRoutes } from './routes/files.js';
+import { fileVersionRoutes } from './routes/file-versions.js';
 import { folderRoutes } from './routes/folders.js';
+import { trashRoutes } from './routes/trash.js';
+import { userRoutes } from './routes/users.js';
 import { uploadSessionRoutes } from './routes/upload-sessions.js';
 import './request-user.js';
 
@@ -149,6 +152,9 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     await app.register(uploadSessionRoutes, { prefix, domain });
     await app.register(fileRoutes, { prefix, domain });
     await app.register(folderRoutes, { prefix, domain });
+    await app.register(trashRoutes, { prefix, domain });
+    await app.register(fileVersionRoutes, { prefix, domain });
+    await app.register(userRoutes, { prefix, domain });
   }
   return app;
 }
@@ -173,8 +179,9 @@ const KNOWN_PATHS = [
   /^\/files\/[^/]+\/upload_sessions$/,
   /^\/files\/upload_sessions\/[^/]+(\/parts|\/commit|\/log)?$/,
   /^\/files\/content$/,
-  /^\/files\/[^/]+(\/content)?$/,
-  /^\/folders(\/[^/]+(\/items)?)?$/,
+  /^\/files\/[^/]+(\/content|\/copy|\/trash|\/versions(\/[^/]+)?)?$/,
+  /^\/folders(\/[^/]+(\/items|\/copy|\/trash)?)?$/,
+  /^\/users\/me$/,
 ];
 
 function isKnownPath(path: string): boolean {
