@@ -22,6 +22,11 @@ export function useShallowJson(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    // The generated SDKs send DELETE (and other body-less requests) with Content-Type: application/json and no body.
+    if (text.length === 0) {
+      done(null, undefined);
+      return;
+    }
     if (nestingExceeds(text, MAX_JSON_DEPTH)) {
       done(new BoxError('bad_request', `JSON bodies may nest at most ${MAX_JSON_DEPTH} levels`), undefined);
       return;
