@@ -133,6 +133,19 @@ for (const backend of BACKENDS) {
       }
     });
 
+    test('two folders moved into each other at once: one move wins, the other is a cycle', async () => {
+      const [one, two] = [env.stores[0]!, env.stores[env.stores.length - 1]!];
+      for (let round = 0; round < 5; round++) {
+        const a = unwrap(await one.createFolder(alice, '0', `cycle-a-${round}`));
+        const b = unwrap(await one.createFolder(alice, '0', `cycle-b-${round}`));
+        const [ab, ba] = await Promise.all([one.updateItem(alice, a.id, { parentId: b.id }), two.updateItem(alice, b.id, { parentId: a.id })]);
+        const outcomes = [ab, ba].map((r) => (r.ok ? 'ok' : r.conflict.kind)).sort();
+        assert.deepEqual(outcomes, ['cycle', 'ok']);
+        const parents = [(await one.getItem(alice, a.id))!.parentId, (await one.getItem(alice, b.id))!.parentId];
+        assert.ok(parents.includes('0'), `one of the two is still in the root: ${parents}`);
+      }
+    });
+
     test('versions: past ones listed newest first; promote shares the blob; the current one cannot be trashed', async () => {
       const file = unwrap(await store.createFile(newFile(alice, '0', 'versioned')));
       const v2 = unwrap(await store.addVersion({ fileId: file.id, ownerId: alice, contentModifiedAt: new Date(), sha1: 'c'.repeat(40), size: 20, blobKey: `objects/v2-${Math.random()}` }));

@@ -8,7 +8,7 @@ import { BlobGoneError, shareBlobRef } from './blob-refs-sql.js';
 import { isWithin } from './item-updates-sql.js';
 import { nameKey, toItem } from './rows.js';
 import type { ItemsTable } from './schema.js';
-import { checkParent, chunks, descendants, findLiveChild, lockItem, rerunOnNameRace, type Db, type SqlContext } from './sql-context.js';
+import { checkParent, chunks, descendants, findLiveChild, lockItem, lockOwnerTree, rerunOnNameRace, type Db, type SqlContext } from './sql-context.js';
 import type { Selectable } from 'kysely';
 
 export function copyItem(
@@ -21,6 +21,7 @@ export function copyItem(
   return rerunOnNameRace(traits, async () => {
     try {
       return await db.transaction().execute(async (trx): Promise<WriteResult<ItemRecord>> => {
+        await lockOwnerTree(trx, traits, ownerId);
         const item = await lockItem(trx, traits, ownerId, id);
         if (!item || item.trashed_at !== null) return { ok: false, conflict: { kind: 'item_missing' } };
         const parentProblem = await checkParent(trx, ownerId, target.parentId);

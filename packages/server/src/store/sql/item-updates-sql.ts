@@ -1,7 +1,7 @@
 /** PUT on an item: rename, move, description, content_modified_at; one transaction with its checks. */
 import type { ItemChanges, ItemRecord, WriteResult } from '../metadata-store.js';
 import { nameKey, toItem } from './rows.js';
-import { checkParent, findLiveChild, lockItem, rerunOnNameRace, type Db, type SqlContext } from './sql-context.js';
+import { checkParent, findLiveChild, lockItem, lockOwnerTree, rerunOnNameRace, type Db, type SqlContext } from './sql-context.js';
 
 /** Folders nest at most this deep; also bounds the ancestor walk of the cycle check. */
 const MAX_WALK = 10_000;
@@ -21,6 +21,7 @@ export async function isWithin(db: Db, ownerId: string, folderId: string, id: st
 export function updateItem(sqlCtx: SqlContext, ownerId: string, id: string, changes: ItemChanges): Promise<WriteResult<ItemRecord>> {
   return rerunOnNameRace(sqlCtx.traits, () =>
     sqlCtx.db.transaction().execute(async (trx): Promise<WriteResult<ItemRecord>> => {
+      if (changes.parentId !== undefined) await lockOwnerTree(trx, sqlCtx.traits, ownerId);
       const item = await lockItem(trx, sqlCtx.traits, ownerId, id);
       if (!item || item.trashed_at !== null) return { ok: false, conflict: { kind: changes.ifMatchEtag === undefined ? 'item_missing' : 'etag_mismatch' } };
       if (changes.ifMatchEtag !== undefined && Number(item.etag) !== changes.ifMatchEtag) return { ok: false, conflict: { kind: 'etag_mismatch' } };

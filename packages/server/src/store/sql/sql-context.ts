@@ -1,5 +1,5 @@
 /** What every aggregate's SQL shares: the database, the dialect's traits, and the small queries items need. */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FileRecord, ItemRecord, WriteResult } from '../metadata-store.js';
 import type { DialectTraits } from './dialect-traits.js';
 import { nameKey, toFile, toItem } from './rows.js';
@@ -107,4 +107,15 @@ export async function descendants(db: Db, ownerId: string, rootId: number, follo
     frontier = next;
   }
   return out;
+}
+
+/**
+ * Serialises changes to the shape of one owner's tree (move, trash, restore, purge, copy) until the transaction
+ * ends, where transactions overlap (PostgreSQL; SQLite runs one writer at a time anyway). Without it, two folders
+ * moved into each other at once could both pass the cycle check, and a folder trashed while a child moves out could
+ * take the child along. Taken first in the transaction, before any row lock, so the lock order is always the same.
+ */
+export async function lockOwnerTree(trx: Db, traits: DialectTraits, ownerId: string): Promise<void> {
+  if (!traits.rowLocks) return;
+  await sql`select pg_advisory_xact_lock(hashtext('tranche-tree'), ${Number(ownerId)}::int)`.execute(trx);
 }

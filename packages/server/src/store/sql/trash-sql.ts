@@ -7,7 +7,7 @@ import type { FileRecord, Freed, ItemRecord, KeysetPage, ListMarker, WriteResult
 import { deleteItemsForGood, dropVersionRefs } from './blob-refs-sql.js';
 import { fromJoined, withVersion } from './items-sql.js';
 import { nameKey, toItem } from './rows.js';
-import { checkParent, chunks, descendants, findLiveChild, lockItem, rerunOnNameRace, type SqlContext } from './sql-context.js';
+import { checkParent, chunks, descendants, findLiveChild, lockItem, lockOwnerTree, rerunOnNameRace, type SqlContext } from './sql-context.js';
 
 export class TrashSql {
   constructor(private readonly sqlCtx: SqlContext) {}
@@ -15,6 +15,7 @@ export class TrashSql {
   trashItem(ownerId: string, id: string, options: { recursive: boolean; ifMatchEtag?: number; now: Date }): Promise<WriteResult<ItemRecord>> {
     const { db, traits } = this.sqlCtx;
     return db.transaction().execute(async (trx): Promise<WriteResult<ItemRecord>> => {
+      await lockOwnerTree(trx, traits, ownerId);
       const item = await lockItem(trx, traits, ownerId, id);
       if (!item || item.trashed_at !== null) return { ok: false, conflict: { kind: options.ifMatchEtag === undefined ? 'item_missing' : 'etag_mismatch' } };
       if (options.ifMatchEtag !== undefined && Number(item.etag) !== options.ifMatchEtag) return { ok: false, conflict: { kind: 'etag_mismatch' } };
@@ -40,6 +41,7 @@ export class TrashSql {
     const { db, traits } = this.sqlCtx;
     return rerunOnNameRace(traits, () =>
       db.transaction().execute(async (trx): Promise<WriteResult<ItemRecord>> => {
+        await lockOwnerTree(trx, traits, ownerId);
         const item = await lockItem(trx, traits, ownerId, id);
         if (!item || item.trashed_at === null || Number(item.trash_top) !== 1) return { ok: false, conflict: { kind: 'item_missing' } };
         const parentId = options.parentId ?? String(item.parent_id);
@@ -76,6 +78,7 @@ export class TrashSql {
   purgeItem(ownerId: string, id: string, now = new Date()): Promise<WriteResult<Freed>> {
     const { db, traits } = this.sqlCtx;
     return db.transaction().execute(async (trx): Promise<WriteResult<Freed>> => {
+      await lockOwnerTree(trx, traits, ownerId);
       const item = await lockItem(trx, traits, ownerId, id);
       if (!item || item.trashed_at === null || Number(item.trash_top) !== 1) return { ok: false, conflict: { kind: 'item_missing' } };
       const below = item.type === 'folder' ? await descendants(trx, ownerId, Number(item.id), 'all') : [];
