@@ -94,6 +94,17 @@ for (const backend of BACKENDS) {
       assert.equal(await store.getItem(alice, sub.id), undefined);
       assert.deepEqual(await store.garbageBlobs(100), [file.version.blobKey]);
       await store.forgetGarbage(file.version.blobKey);
+
+      // An item deleted on its own before its folder stays its own trash entry when the folder is purged.
+      const box = unwrap(await store.createFolder(alice, '0', 'box'));
+      const alone = unwrap(await store.createFile(newFile(alice, box.id, 'alone')));
+      const along = unwrap(await store.createFile(newFile(alice, box.id, 'along')));
+      unwrap(await store.trashItem(alice, alone.id, { recursive: false, now: new Date() }));
+      unwrap(await store.trashItem(alice, box.id, { recursive: true, now: new Date() }));
+      assert.deepEqual(unwrap(await store.purgeItem(alice, box.id)).blobKeys, [along.version.blobKey]);
+      assert.equal(await store.getItem(alice, along.id), undefined);
+      assert.deepEqual(unwrap(await store.purgeItem(alice, alone.id)).blobKeys, [alone.version.blobKey]);
+      for (const key of await store.garbageBlobs(100)) await store.forgetGarbage(key);
     });
 
     test('copies share blobs: the blob is garbage only once the last version naming it is purged', async () => {

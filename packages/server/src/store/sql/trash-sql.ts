@@ -81,7 +81,10 @@ export class TrashSql {
       await lockOwnerTree(trx, traits, ownerId);
       const item = await lockItem(trx, traits, ownerId, id);
       if (!item || item.trashed_at === null || Number(item.trash_top) !== 1) return { ok: false, conflict: { kind: 'item_missing' } };
-      const below = item.type === 'folder' ? await descendants(trx, ownerId, Number(item.id), 'all') : [];
+      // What went to the trash with it; items deleted on their own before stay separate trash entries (they are
+      // listed, restorable with a parent and purged on their own), so purging the folder never removes what a
+      // client still sees in the trash listing.
+      const below = item.type === 'folder' ? await descendants(trx, ownerId, Number(item.id), 'trashed-with') : [];
       const blobKeys = await deleteItemsForGood(trx, [Number(item.id), ...below.map((d) => d.id)], now);
       return { ok: true, value: { blobKeys } };
     });
