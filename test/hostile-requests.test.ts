@@ -246,10 +246,13 @@ const CREDENTIALS: HostileCase[] = [
 
 const ROUTES: HostileCase[] = [
   hostile('PATCH on a session', 405, 'method_not_allowed', (f) => ({ method: 'PATCH', path: `${CREATE}/${f.sessionId}`, json: {} })),
-  hostile('DELETE on a folder', 405, 'method_not_allowed', (f) => ({ method: 'DELETE', path: `/2.0/folders/${f.folderId}` })),
-  hostile('PUT on a file', 405, 'method_not_allowed', (f) => ({ method: 'PUT', path: `/2.0/files/${f.fileId}`, body: 'x' })),
+  hostile('PATCH on a folder', 405, 'method_not_allowed', (f) => ({ method: 'PATCH', path: `/2.0/folders/${f.folderId}`, json: {} })),
+  hostile('PATCH on a file', 405, 'method_not_allowed', (f) => ({ method: 'PATCH', path: `/2.0/files/${f.fileId}`, json: {} })),
+  // DELETE and PUT exist on items now (issue 12): what stays refused is a non-empty folder without recursive, and a body that is not JSON.
+  hostile('DELETE on a non-empty folder without recursive', 400, 'folder_not_empty', (f) => ({ method: 'DELETE', path: `/2.0/folders/${f.folderId}` })),
+  hostile('PUT on a file with a body that is not JSON', 400, 'bad_request', (f) => ({ method: 'PUT', path: `/2.0/files/${f.fileId}`, body: 'x' })),
   // GET /files/{id} with id "upload_sessions": no such file.
-  hostile('GET on the session collection', 404, 'not_found', () => ({ method: 'GET', path: CREATE })),
+  hostile('GET on the session collection', 405, 'method_not_allowed', () => ({ method: 'GET', path: CREATE })),
   hostile('unknown API version', 404, 'not_found', () => ({ method: 'GET', path: '/3.0/folders/0' })),
   hostile('no prefix', 404, 'not_found', () => ({ method: 'GET', path: '/folders/0' })),
   hostile('log event with invalid JSON', 400, 'bad_request', (f) => ({ method: 'POST', path: `${CREATE}/${f.sessionId}/log`, body: '{"event_type":', headers: JSON_TYPE })),

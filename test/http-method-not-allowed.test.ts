@@ -39,9 +39,10 @@ describe('405 from the route table, and access_token only on downloads', () => {
       [`${session}/commit`, 'POST', ['GET', 'PUT', 'DELETE']],
       [`${session}/log`, 'POST', ['GET', 'DELETE']],
       [session, 'DELETE, GET, HEAD, PUT', ['POST', 'PATCH']],
-      // GET here is GET /files/:id (a file id of "upload_sessions": 404), so that pattern's methods are allowed too.
-      ['/api/2.0/files/upload_sessions', 'GET, HEAD, POST', ['PUT', 'DELETE', 'PATCH']],
-      [`/2.0/files/${fileId}`, 'GET, HEAD', ['PUT', 'DELETE', 'POST']],
+      // A literal path is a resource of its own, though /files/:id would also match it (no file has that id).
+      ['/api/2.0/files/upload_sessions', 'POST', ['GET', 'PUT', 'DELETE', 'PATCH']],
+      ['/2.0/files/content', 'OPTIONS, POST', ['GET', 'PUT', 'DELETE']],
+      [`/2.0/files/${fileId}`, 'DELETE, GET, HEAD, POST, PUT', ['PATCH']],
       [`/2.0/files/${fileId}/content`, 'GET, HEAD, OPTIONS, POST', ['PUT', 'DELETE']],
       ['/2.0/folders', 'POST', ['GET', 'DELETE']],
       ['/2.0/folders/0/items', 'GET, HEAD', ['POST', 'DELETE']],

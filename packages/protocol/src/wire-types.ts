@@ -62,6 +62,20 @@ export interface Items {
   order: Array<{ by: string; direction: 'ASC' | 'DESC' }>;
 }
 
+/**
+ * A page of items as the server renders it: entries cut to `fields` when asked; offset paging carries total_count
+ * and offset, marker paging next_marker instead.
+ */
+export interface ItemsPage {
+  total_count?: number;
+  entries: Array<FileMini | FolderMini | Record<string, unknown>>;
+  offset?: number;
+  limit: number;
+  order?: Array<{ by: string; direction: 'ASC' | 'DESC' }>;
+  next_marker?: string | null;
+  prev_marker?: string | null;
+}
+
 export interface BoxFolder extends FolderMini {
   created_at: string | null;
   modified_at: string | null;

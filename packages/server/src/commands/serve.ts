@@ -18,6 +18,7 @@ export interface ServeFlags {
   userQuota?: number;
   janitorInterval?: number;
   orphanAge?: number;
+  trashRetention?: number;
   shutdownTimeout?: number;
   logLevel: string;
   rateLimit?: number;
@@ -49,6 +50,7 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--user-quota <bytes>', 'storage each user may use (default: unlimited)').env('TRANCHE_USER_QUOTA').argParser(integer(1)))
     .addOption(new Option('--janitor-interval <seconds>', 'how often expired and aborted sessions are released (default 60)').env('TRANCHE_JANITOR_INTERVAL').argParser(integer(1)))
     .addOption(new Option('--orphan-age <seconds>', 'how long an upload blob without a session is kept before the janitor removes it (default 3600)').env('TRANCHE_ORPHAN_AGE').argParser(integer(1)))
+    .addOption(new Option('--trash-retention <seconds>', 'how long trashed items and versions are kept before the janitor purges them (default 2592000: 30 days)').env('TRANCHE_TRASH_RETENTION').argParser(integer(1)))
     .addOption(new Option('--shutdown-timeout <seconds>', 'how long SIGTERM lets in-flight requests finish (default 30)').env('TRANCHE_SHUTDOWN_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('TRANCHE_LOG_LEVEL').default('info'))
     .addOption(new Option('--rate-limit <n>', 'requests per minute per token, part PUTs excepted; 0: unlimited (default 1000)').env('TRANCHE_RATE_LIMIT').argParser(integer(0)))
@@ -93,6 +95,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
       sessionTtlMs: flags.sessionTtl === undefined ? undefined : flags.sessionTtl * 1000,
       maxFileSize: flags.maxFileSize,
       userQuota: flags.userQuota,
+      trashRetentionMs: seconds(flags.trashRetention),
     },
   });
   const base = server.publicUrl;

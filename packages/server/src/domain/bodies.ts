@@ -125,6 +125,26 @@ export function readLogBody(body: unknown): { eventType: string; eventInfo: stri
   return { eventType: input.string('event_type') ?? '', eventInfo: input.string('event_info') ?? '' };
 }
 
+/** PUT /files/{id} and PUT /folders/{id}: `{name?, description?, parent?: {id}, content_modified_at? (files)}`. */
+export function readItemUpdateBody(body: unknown, isFile: boolean): {
+  name?: string;
+  description?: string;
+  parentId?: string;
+  contentModifiedAt?: Date;
+} {
+  const input = Fields.of(body ?? {});
+  const out: { name?: string; description?: string; parentId?: string; contentModifiedAt?: Date } = {};
+  if (input.has('name')) out.name = validateName(input.raw('name'), input.name('name'));
+  const description = input.string('description');
+  if (description !== undefined) out.description = validateDescription(description, { param: input.name('description') });
+  if (input.has('parent')) out.parentId = parentIdOf(input);
+  if (isFile) {
+    const modified = timeOf(input, 'content_modified_at');
+    if (modified) out.contentModifiedAt = modified;
+  }
+  return out;
+}
+
 /** `parent.id`, required; not an id → 404, as for a folder that does not exist. */
 function parentIdOf(input: Fields): string {
   const parent = input.object('parent');
@@ -141,4 +161,12 @@ function timeOf(input: Fields, field: string): Date | undefined {
   const date = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) throw invalidParameter('bad_request', input.name(field), `${input.name(field)} must be an RFC 3339 date-time`);
   return date;
+}
+
+/** A body that must be a JSON object, as a record (bodies not yet read field by field through `Fields`). */
+export function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BoxError('bad_request', 'The request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
 }

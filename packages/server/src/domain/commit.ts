@@ -241,7 +241,8 @@ export class Commits {
         contentModifiedAt: attributes.contentModifiedAt ?? now,
       };
     }
-    const file = await this.ctx.meta.getFile(user.id, session.fileId);
+    const found = await this.ctx.meta.getFile(user.id, session.fileId);
+    const file = found?.trashedAt ? undefined : found;
     const ifMatch = request.ifMatch === undefined ? undefined : Number(request.ifMatch.replace(/"/g, ''));
     if (!file) throw new BoxError(ifMatch === undefined ? 'not_found' : 'precondition_failed', 'File not found');
     checkPreconditions(file, request.ifMatch, request.ifNoneMatch);

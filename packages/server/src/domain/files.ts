@@ -6,7 +6,8 @@ import type { FileRecord, UserRecord, VersionRecord } from '../store/metadata-st
 import type { DomainContext } from './context.js';
 import type { FileViews } from './file-views.js';
 import { newObjectKey } from './ids.js';
-import { assertCanStore, assertNameFree, conflictError, quotaCheck, requireFolder } from './item-checks.js';
+import { parseFields } from './field-selection.js';
+import { assertCanStore, assertNameFree, conflictError, quotaCheck, requireFile, requireFolder } from './item-checks.js';
 import { readNewFileAttributes, readNewVersionAttributes, readPreflightBody, readVersionPreflightBody } from './bodies.js';
 
 export type Download =
@@ -26,6 +27,8 @@ export interface SimpleUpload {
   /** The `content-md5` header: Box puts the hex SHA-1 of the file there. */
   contentSha1: string | undefined;
   ifMatch?: string;
+  /** The `fields` query parameter of the request. */
+  fields?: string;
 }
 
 export class FilesService {
@@ -34,14 +37,12 @@ export class FilesService {
     private readonly views: FileViews,
   ) {}
 
-  async require(user: UserRecord, id: string): Promise<FileRecord> {
-    const file = ITEM_ID_PATTERN.test(id) ? await this.ctx.meta.getFile(user.id, id) : undefined;
-    if (!file) throw new BoxError('not_found', 'File not found');
-    return file;
+  require(user: UserRecord, id: string): Promise<FileRecord> {
+    return requireFile(this.ctx, user, id);
   }
 
-  async get(user: UserRecord, id: string): Promise<BoxFile> {
-    return this.views.file(user, await this.require(user, id));
+  async get(user: UserRecord, id: string, fields?: string): Promise<Partial<BoxFile>> {
+    return this.views.file(user, await this.require(user, id), parseFields(fields));
   }
 
   async download(user: UserRecord, id: string, query: { version?: string }, rangeHeader: string | undefined): Promise<Download> {
@@ -82,8 +83,9 @@ export class FilesService {
   /** POST /files/{id}/content */
   async uploadVersion(user: UserRecord, fileId: string, upload: SimpleUpload): Promise<Files> {
     const attributes = readNewVersionAttributes(upload.attributes);
-    const file = ITEM_ID_PATTERN.test(fileId) ? await this.ctx.meta.getFile(user.id, fileId) : undefined;
-    if (!file) throw new BoxError(upload.ifMatch === undefined ? 'not_found' : 'precondition_failed', 'File not found');
+    const found = ITEM_ID_PATTERN.test(fileId) ? await this.ctx.meta.getFile(user.id, fileId) : undefined;
+    const file = found?.trashedAt ? undefined : found;
+    if (!file) throw new BoxError(upload.ifMatch === undefined ? (found ? 'trashed' : 'not_found') : 'precondition_failed', 'File not found');
     const ifMatchEtag = upload.ifMatch === undefined ? undefined : Number(upload.ifMatch.replace(/"/g, ''));
     if (ifMatchEtag !== undefined && ifMatchEtag !== file.etag) throw new BoxError('precondition_failed');
     const { name } = attributes;
@@ -133,7 +135,7 @@ export class FilesService {
       if (expected !== undefined && expected !== sha1) throw new BoxError('bad_digest');
       const result = await record({ sha1, size, blobKey });
       if (!result.ok) throw await conflictError(this.ctx, user, result.conflict);
-      return this.views.files(user, result.value);
+      return this.views.files(user, result.value, parseFields(upload.fields));
     } catch (error) {
       await this.ctx.blobs.delete(blobKey);
       throw error;

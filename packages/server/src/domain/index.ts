@@ -1,6 +1,12 @@
 /** The upload domain, wired from a context: every service the HTTP edge calls. */
 import { randomUUID } from 'node:crypto';
 import { Authenticator } from './auth.js';
+import { BlobGarbage } from './blob-garbage.js';
+import { Copies } from './copy.js';
+import { ItemUpdates } from './item-updates.js';
+import { Trash } from './trash.js';
+import { Users } from './users.js';
+import { Versions } from './versions.js';
 import { Commits } from './commit.js';
 import type { DomainContext } from './context.js';
 import { FileViews } from './file-views.js';
@@ -23,6 +29,12 @@ export interface Domain {
   files: FilesService;
   janitor: Janitor;
   hasher: WholeFileHasher;
+  updates: ItemUpdates;
+  trash: Trash;
+  copies: Copies;
+  versions: Versions;
+  users: Users;
+  garbage: BlobGarbage;
 }
 
 export interface DomainOptions {
@@ -42,15 +54,24 @@ export function createDomain(ctx: DomainContext, options: DomainOptions = {}): D
   const claims = new PartClaims(ctx, { clustered, holder: options.instanceId ?? randomUUID() });
   const views = new FileViews(ctx);
   const sessions = new UploadSessions(ctx, hasher);
+  const folders = new Folders(ctx, views);
+  const garbage = new BlobGarbage(ctx);
+  const trash = new Trash(ctx, views, folders, garbage);
   return {
     ctx,
     auth: new Authenticator(ctx.meta, () => ctx.now()),
     sessions,
     parts: new PartUploads(ctx, claims, hasher, sessions),
     commits: new Commits(ctx, hasher, views, claims, sessions),
-    folders: new Folders(ctx, views),
+    folders,
     files: new FilesService(ctx, views),
-    janitor: new Janitor(ctx, sessions, options.orphanAgeMs),
+    janitor: new Janitor(ctx, sessions, { trash, garbage }, options.orphanAgeMs),
     hasher,
+    updates: new ItemUpdates(ctx, views, folders),
+    trash,
+    copies: new Copies(ctx, views, folders),
+    versions: new Versions(ctx),
+    users: new Users(ctx),
+    garbage,
   };
 }

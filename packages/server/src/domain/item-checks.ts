@@ -1,17 +1,29 @@
-/** Checks shared by every way of creating a file: the folder exists, the name is free, the user may store the bytes. */
-import { BoxError } from '@tranche/protocol';
-import type { ItemRecord, QuotaCheck, UserRecord, WriteConflict } from '../store/metadata-store.js';
+/** Checks shared by every operation on items: the item is there and live, the name is free, the user may store the bytes. */
+import { BoxError, ITEM_ID_PATTERN } from '@tranche/protocol';
+import type { FileRecord, ItemRecord, QuotaCheck, UserRecord, WriteConflict } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
+import { MAX_DEPTH } from './limits.js';
 import { fileMini, folderMini } from './views.js';
+
+/** 404 not_found for an id that names nothing of the user's, 404 trashed for an item in the trash. */
+function live<T extends ItemRecord>(item: T | undefined, what: 'File' | 'Folder'): T {
+  if (!item) throw new BoxError('not_found', `${what} not found`);
+  if (item.trashedAt) throw new BoxError('trashed', `${what} is in the trash`);
+  return item;
+}
 
 export async function requireFolder(ctx: DomainContext, user: UserRecord, folderId: string): Promise<ItemRecord | undefined> {
   if (folderId === '0') return undefined;
-  const folder = await ctx.meta.getItem(user.id, folderId);
-  if (!folder || folder.type !== 'folder') throw new BoxError('not_found', 'Folder not found');
-  return folder;
+  const folder = ITEM_ID_PATTERN.test(folderId) ? await ctx.meta.getItem(user.id, folderId) : undefined;
+  return live(folder?.type === 'folder' ? folder : undefined, 'Folder');
 }
 
-/** 409 item_name_in_use unless no file or folder of `parentId` has this name (case-insensitively), `exceptId` aside. */
+export async function requireFile(ctx: DomainContext, user: UserRecord, fileId: string): Promise<FileRecord> {
+  const file = ITEM_ID_PATTERN.test(fileId) ? await ctx.meta.getFile(user.id, fileId) : undefined;
+  return live(file, 'File');
+}
+
+/** 409 item_name_in_use unless no live file or folder of `parentId` has this name (case-insensitively), `exceptId` aside. */
 export async function assertNameFree(ctx: DomainContext, user: UserRecord, parentId: string, name: string, exceptId?: string): Promise<void> {
   const existing = await ctx.meta.findChild(user.id, parentId, name);
   if (existing && existing.id !== exceptId) throw await nameInUse(ctx, user, existing);
@@ -33,10 +45,24 @@ export async function conflictError(ctx: DomainContext, user: UserRecord, confli
       return new BoxError('not_found', 'Folder not found');
     case 'file_missing':
       return new BoxError('not_found', 'File not found');
+    case 'item_missing':
+      return new BoxError('not_found', 'Item not found');
     case 'etag_mismatch':
       return new BoxError('precondition_failed');
     case 'quota_exceeded':
       return quotaError(conflict.requested, conflict.limit);
+    case 'cycle':
+      return new BoxError('bad_request', 'A folder cannot be moved or copied into itself or a folder below it');
+    case 'folder_not_empty':
+      return new BoxError('folder_not_empty');
+    case 'version_missing':
+      return new BoxError('not_found', 'File version not found');
+    case 'version_current':
+      return new BoxError('bad_request', 'The current version cannot be deleted on its own; delete the file, or promote another version first');
+    case 'too_many_items':
+      return new BoxError('bad_request', `A copy may hold at most ${conflict.limit} items`);
+    case 'storage_limit':
+      return new BoxError('storage_limit_exceeded', 'The copy would exceed the storage quota');
   }
 }
 
@@ -52,6 +78,13 @@ export function quotaCheck(ctx: DomainContext): QuotaCheck | undefined {
   return ctx.policy.userQuota === null ? undefined : { limit: ctx.policy.userQuota, now: ctx.now() };
 }
 
+/** Bytes the user may still add, or null without a quota (stored versions and open sessions count). */
+export async function remainingQuota(ctx: DomainContext, user: UserRecord): Promise<number | null> {
+  if (ctx.policy.userQuota === null) return null;
+  const used = (await ctx.meta.storageUsed(user.id)) + (await ctx.meta.reservedBySessions(user.id, ctx.now()));
+  return Math.max(0, ctx.policy.userQuota - used);
+}
+
 /**
  * 403 file_size_limit_exceeded / storage_limit_exceeded before any byte is accepted. The quota part is an early
  * answer only: concurrent requests may all pass it; the store decides again atomically (`quotaCheck`).
@@ -61,8 +94,8 @@ export async function assertCanStore(ctx: DomainContext, user: UserRecord, size:
   if (size > policy.maxFileSize) {
     throw new BoxError('file_size_limit_exceeded', `File size ${size} exceeds the maximum of ${policy.maxFileSize} bytes`);
   }
-  if (policy.userQuota !== null) {
-    const used = (await ctx.meta.storageUsed(user.id)) + (await ctx.meta.reservedBySessions(user.id, ctx.now()));
-    if (used + size > policy.userQuota) throw quotaError(size, policy.userQuota);
-  }
+  const remaining = await remainingQuota(ctx, user);
+  if (remaining !== null && size > remaining) throw quotaError(size, policy.userQuota!);
 }
+
+export { MAX_DEPTH };

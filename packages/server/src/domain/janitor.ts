@@ -1,8 +1,11 @@
 /**
- * Releases the bytes of aborted and expired sessions, and removes upload blobs without a session, periodically;
- * one instance at a time across a cluster.
+ * Releases the bytes of aborted and expired sessions, purges what has been in the trash past the retention, deletes
+ * the bytes of blobs no version names any more, and removes upload blobs without a session, periodically; one
+ * instance at a time across a cluster.
  */
+import type { BlobGarbage } from './blob-garbage.js';
 import type { DomainContext } from './context.js';
+import type { Trash } from './trash.js';
 import { OrphanUploads } from './orphan-uploads.js';
 import type { UploadSessions } from './upload-sessions.js';
 
@@ -18,6 +21,7 @@ export class Janitor {
   constructor(
     private readonly ctx: DomainContext,
     private readonly sessions: UploadSessions,
+    private readonly items: { trash: Trash; garbage: BlobGarbage },
     orphanAgeMs?: number,
   ) {
     this.orphans = new OrphanUploads(ctx, orphanAgeMs);
@@ -44,6 +48,7 @@ export class Janitor {
     try {
       const outcome = await this.ctx.meta.exclusively('janitor', async () => {
         const released = await this.release();
+        await this.purgeTrash();
         await this.removeOrphans();
         return released;
       });
@@ -69,6 +74,22 @@ export class Janitor {
     }
     if (released > 0) this.ctx.log.info({ released }, 'janitor released expired or aborted sessions');
     return released;
+  }
+
+  /** Trash past the retention, then every blob left recorded as garbage (by this pass or a crash before it). */
+  private async purgeTrash(): Promise<void> {
+    try {
+      let purged = 0;
+      for (;;) {
+        const count = await this.items.trash.purgeExpired(BATCH);
+        purged += count;
+        if (count < BATCH || this.stopping.signal.aborted) break;
+      }
+      const freed = await this.items.garbage.sweep();
+      if (purged > 0 || freed > 0) this.ctx.log.info({ purged, freed }, 'janitor purged expired trash and freed blobs');
+    } catch (error) {
+      this.ctx.log.error({ err: error }, 'janitor: purging the trash failed');
+    }
   }
 
   private async removeOrphans(): Promise<void> {

@@ -24,6 +24,8 @@ export interface UploadPolicy {
   maxSimpleUploadSize: number;
   /** How long a commit may wait for the whole-file hash to catch up before answering 202 (default 10 s). */
   commitWaitMs: number;
+  /** How long trashed items and versions are kept before the janitor purges them (default 30 days, as Box). */
+  trashRetentionMs: number;
 }
 
 export const DEFAULT_POLICY: Omit<UploadPolicy, 'publicUrl'> = {
@@ -37,6 +39,7 @@ export const DEFAULT_POLICY: Omit<UploadPolicy, 'publicUrl'> = {
   userQuota: null,
   maxSimpleUploadSize: 50 * 1024 * 1024,
   commitWaitMs: 10_000,
+  trashRetentionMs: 30 * 24 * 3600 * 1000,
 };
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -57,6 +60,7 @@ export function resolvePolicy(partial: Partial<UploadPolicy> & { publicUrl: stri
   positive('maxFileSize', policy.maxFileSize);
   positive('userQuota', policy.userQuota);
   positive('maxSimpleUploadSize', policy.maxSimpleUploadSize);
+  positive('trashRetentionMs', policy.trashRetentionMs);
   if (policy.fixedPartSize !== null && policy.fixedPartSize > INT32_MAX) throw new Error('part size must fit in int32');
   if (policy.maxPartSize > INT32_MAX) throw new Error('maxPartSize must fit in int32');
   if (policy.minPartSize > policy.maxPartSize) throw new Error('minPartSize must not exceed maxPartSize');

@@ -14,7 +14,7 @@ import type { WholeFileHasher } from './whole-file-hash.js';
 import type { DomainContext } from './context.js';
 import { crashPoint } from './crash-points.js';
 import { newSessionId, sessionBlobKey } from './ids.js';
-import { assertCanStore, assertNameFree, conflictError, quotaCheck, requireFolder } from './item-checks.js';
+import { assertCanStore, assertNameFree, conflictError, quotaCheck, requireFile, requireFolder } from './item-checks.js';
 import { readLogBody, readNewSessionBody, readVersionSessionBody } from './bodies.js';
 import { pagingParam } from './query-params.js';
 import { choosePartSize } from './part-size-policy.js';
@@ -40,8 +40,7 @@ export class UploadSessions {
   async createForNewVersion(user: UserRecord, fileId: string, body: unknown): Promise<UploadSession> {
     const input = readVersionSessionBody(body);
     const fileSize = this.fileSize(input.fileSize);
-    const file = ITEM_ID_PATTERN.test(fileId) ? await this.ctx.meta.getFile(user.id, fileId) : undefined;
-    if (!file) throw new BoxError('not_found', 'File not found');
+    const file = await requireFile(this.ctx, user, fileId);
     let name = file.name;
     if (input.fileName !== undefined) {
       name = input.fileName;

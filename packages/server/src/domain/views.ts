@@ -4,7 +4,7 @@ import type {
   BoxFolder,
   FileMini,
   FolderMini,
-  Items,
+  ItemsPage,
   UploadPart,
   UploadSession,
   UserMini,
@@ -54,7 +54,19 @@ export function pathCollection(ancestors: ItemRecord[]): { total_count: number; 
   return { total_count: entries.length, entries };
 }
 
-export function fileView(file: FileRecord, owner: UserRecord, ancestors: ItemRecord[]): BoxFile {
+/** The trash state of an item as Box shows it; `purgeAt` is when the janitor will purge it. */
+export interface TrashState {
+  item_status: 'active' | 'trashed';
+  trashed_at: string | null;
+  purged_at: string | null;
+}
+
+export function trashState(item: ItemRecord, retentionMs: number): TrashState {
+  if (!item.trashedAt) return { item_status: 'active', trashed_at: null, purged_at: null };
+  return { item_status: 'trashed', trashed_at: boxTime(item.trashedAt), purged_at: boxTime(new Date(item.trashedAt.getTime() + retentionMs)) };
+}
+
+export function fileView(file: FileRecord, owner: UserRecord, ancestors: ItemRecord[], trash: TrashState = trashState(file, 0)): BoxFile {
   const user = userMini(owner);
   return {
     ...fileMini(file),
@@ -63,8 +75,8 @@ export function fileView(file: FileRecord, owner: UserRecord, ancestors: ItemRec
     path_collection: pathCollection(ancestors),
     created_at: boxTime(file.createdAt),
     modified_at: boxTime(file.modifiedAt),
-    trashed_at: null,
-    purged_at: null,
+    trashed_at: trash.trashed_at,
+    purged_at: trash.purged_at,
     content_created_at: boxTime(file.contentCreatedAt),
     content_modified_at: boxTime(file.contentModifiedAt),
     created_by: user,
@@ -72,7 +84,7 @@ export function fileView(file: FileRecord, owner: UserRecord, ancestors: ItemRec
     owned_by: user,
     shared_link: null,
     parent: folderMini(ancestors[ancestors.length - 1]),
-    item_status: 'active',
+    item_status: trash.item_status,
   };
 }
 
@@ -80,7 +92,8 @@ export function folderView(
   folder: ItemRecord | undefined,
   owner: UserRecord,
   ancestors: ItemRecord[],
-  items: Items,
+  items: ItemsPage | undefined,
+  trash: TrashState = folder ? trashState(folder, 0) : trashState({ trashedAt: null } as ItemRecord, 0),
 ): BoxFolder {
   const user = userMini(owner);
   const time = (date: Date | undefined): string | null => (date ? boxTime(date) : null);
@@ -93,17 +106,17 @@ export function folderView(
     path_collection: folder ? pathCollection(ancestors) : { total_count: 0, entries: [] },
     created_by: user,
     modified_by: user,
-    trashed_at: null,
-    purged_at: null,
+    trashed_at: trash.trashed_at,
+    purged_at: trash.purged_at,
     content_created_at: time(folder?.contentCreatedAt),
     content_modified_at: time(folder?.contentModifiedAt),
     owned_by: user,
     shared_link: null,
     folder_upload_email: null,
     parent: folder ? folderMini(ancestors[ancestors.length - 1]) : null,
-    item_status: 'active',
-    item_collection: items,
-  };
+    item_status: trash.item_status,
+    ...(items ? { item_collection: items } : {}),
+  } as BoxFolder;
 }
 
 export function partView(part: PartRecord): UploadPart {

@@ -19,7 +19,10 @@ import { JsonParserPool } from './json-parser-pool.js';
 import { rateLimiting } from './rate-limit.js';
 import { RouteTable } from './route-table.js';
 import { fileRoutes } from './routes/files.js';
+import { fileVersionRoutes } from './routes/file-versions.js';
 import { folderRoutes } from './routes/folders.js';
+import { trashRoutes } from './routes/trash.js';
+import { userRoutes } from './routes/users.js';
 import { uploadSessionRoutes } from './routes/upload-sessions.js';
 import './request-user.js';
 
@@ -174,6 +177,8 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     }
     // Before the body is read, so a wrong method or path gets its 405/404 whatever it sends.
     if (request.is404) throw routes.refusal(request.method, request.url);
+    const shadowed = routes.shadowedRefusal(request.method, request.url);
+    if (shadowed) throw shadowed;
     rejectRepeatedParameters(request);
   });
   app.addHook('onSend', async (request, reply) => {
@@ -201,6 +206,9 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     await app.register(uploadSessionRoutes, { prefix, domain, parsers });
     await app.register(fileRoutes, { prefix, domain });
     await app.register(folderRoutes, { prefix, domain });
+    await app.register(trashRoutes, { prefix, domain });
+    await app.register(fileVersionRoutes, { prefix, domain });
+    await app.register(userRoutes, { prefix, domain });
   }
   return app;
 }

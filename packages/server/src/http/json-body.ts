@@ -32,6 +32,11 @@ export function useShallowJson(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // The generated SDKs send DELETE (and other body-less requests) with Content-Type: application/json and no body.
+    if ((body as Buffer).length === 0) {
+      done(null, undefined);
+      return;
+    }
     let text: string;
     try {
       text = decodeUtf8(body as Buffer, 'The JSON body');

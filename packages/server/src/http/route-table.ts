@@ -32,11 +32,28 @@ export class RouteTable {
   /** The methods some route accepts on `path` (the request path, without its query), sorted. */
   allowed(path: string): string[] {
     const trimmed = path.length > 1 ? path.replace(/\/$/, '') : path;
+    // A literal path is its own resource: /files/upload_sessions is not the file id "upload_sessions".
+    const literal = this.patterns.get(trimmed);
+    if (literal && !trimmed.includes('/:')) return [...literal.methods].sort();
     const methods = new Set<string>();
     for (const pattern of this.patterns.values()) {
       if (pattern.matches.test(trimmed)) for (const m of pattern.methods) methods.add(m);
     }
     return [...methods].sort();
+  }
+
+  /**
+   * 405 for a request that a parametric route took although a literal path names it: `PUT /files/upload_sessions`
+   * matches `PUT /files/:id`, but `/files/upload_sessions` is a resource of its own (POST only), not a file id.
+   */
+  shadowedRefusal(method: string, url: string): BoxError | undefined {
+    const path = (url.split('?')[0] ?? '').replace(/(.)\/$/, '$1');
+    const literal = this.patterns.get(path);
+    if (!literal || path.includes('/:') || literal.methods.has(method.toUpperCase())) return undefined;
+    const allowed = [...literal.methods].sort();
+    return new BoxError('method_not_allowed', `${method.slice(0, 20)} is not allowed on this resource; allowed: ${allowed.join(', ')}`, null, {
+      allow: allowed.join(', '),
+    });
   }
 
   /** The error for a request no route took: 405 with `Allow` on a known path, else 404. */

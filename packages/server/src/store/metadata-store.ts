@@ -41,6 +41,10 @@ export interface ItemRecord {
   contentModifiedAt: Date;
   /** Files only: the current version. */
   versionId: string | null;
+  /** When the item went to the trash (directly or with a folder above it); null while live. */
+  trashedAt: Date | null;
+  /** The item a delete was asked for (it shows in the trash listing); false for what went with it. */
+  trashTop: boolean;
 }
 
 export interface VersionRecord {
@@ -50,6 +54,8 @@ export interface VersionRecord {
   size: number;
   blobKey: string;
   createdAt: Date;
+  /** Set when this (non-current) version was moved to the trash on its own. */
+  trashedAt: Date | null;
 }
 
 export interface FileRecord extends ItemRecord {
@@ -142,7 +148,20 @@ export type WriteConflict =
   | { kind: 'parent_missing' }
   | { kind: 'file_missing' }
   | { kind: 'etag_mismatch' }
-  /** The bytes would pass the user's quota: `used` counts stored versions and live sessions' reservations. */
+  /** The item does not exist (or is not in the state the operation needs: live, or trashed for restore/purge). */
+  | { kind: 'item_missing' }
+  /** A folder would move or be copied into itself or below itself. */
+  | { kind: 'cycle' }
+  /** A folder with children was deleted without `recursive`. */
+  | { kind: 'folder_not_empty' }
+  /** The version does not exist, is the current one where that is not allowed, or is in the wrong trash state. */
+  | { kind: 'version_missing' }
+  /** The current version cannot be trashed on its own (trash the file). */
+  | { kind: 'version_current' }
+  /** The operation would touch more items than one transaction may (copy of a huge tree). */
+  | { kind: 'too_many_items'; limit: number }
+  /** A copy would take the owner past `maxBytes`. */
+  | { kind: 'storage_limit' }
   | { kind: 'quota_exceeded'; used: number; requested: number; limit: number };
 
 /**
@@ -152,6 +171,44 @@ export type WriteConflict =
 export interface QuotaCheck {
   limit: number;
   now: Date;
+}
+
+/** Where a keyset page starts: after this (type, name key[, id]) in listing order. */
+export interface ListMarker {
+  type: ItemType;
+  nameKey: string;
+  /** Trash listings only: names repeat in the trash, so the id breaks ties. */
+  id?: string;
+}
+
+export interface KeysetPage<T> {
+  entries: T[];
+  /** Marker of the last entry when more may follow; null at the end. */
+  next: ListMarker | null;
+}
+
+export interface ItemChanges {
+  name?: string;
+  parentId?: string;
+  description?: string;
+  contentModifiedAt?: Date;
+  /** When set, the item's etag must still equal it (If-Match). */
+  ifMatchEtag?: number;
+}
+
+export interface CopyTarget {
+  parentId: string;
+  name?: string;
+  now: Date;
+  /** Most items the copy may create. */
+  maxItems: number;
+  /** Most bytes the copy may add to the owner's storage (null: no quota). */
+  maxBytes: number | null;
+}
+
+/** What a purge freed: blob keys no version names any more (already recorded as garbage). */
+export interface Freed {
+  blobKeys: string[];
 }
 
 export type WriteResult<T> = { ok: true; value: T } | { ok: false; conflict: WriteConflict };
@@ -193,6 +250,35 @@ export interface MetadataStore {
   addVersion(version: NewVersion, quota?: QuotaCheck): Promise<WriteResult<FileRecord>>;
   /** Sum of the sizes of every stored version the user owns. */
   storageUsed(ownerId: string): Promise<number>;
+  /** Number of live children of a folder. */
+  countChildren(ownerId: string, parentId: string): Promise<number>;
+  /** Live children in listing order (folders, then files, each by name key), after `after`; a range scan. */
+  listChildrenAfter(ownerId: string, parentId: string, after: ListMarker | null, limit: number): Promise<KeysetPage<ItemRecord | FileRecord>>;
+  /** Items a delete was asked for, in listing order (folders, then files, by name key and id). */
+  listTrash(ownerId: string, after: ListMarker | null, offset: number, limit: number): Promise<KeysetPage<ItemRecord | FileRecord> & { total: number }>;
+  /** Rename, move, describe, touch; live items only. */
+  updateItem(ownerId: string, id: string, changes: ItemChanges): Promise<WriteResult<ItemRecord>>;
+  /** Moves a live item (and for a folder, everything below it) to the trash, in one transaction. */
+  trashItem(ownerId: string, id: string, options: { recursive: boolean; ifMatchEtag?: number; now: Date }): Promise<WriteResult<ItemRecord>>;
+  /** Brings a trashed item (and what was trashed with it) back, into its old folder or `parentId`, as `name`. */
+  restoreItem(ownerId: string, id: string, options: { parentId?: string; name?: string; now: Date }): Promise<WriteResult<ItemRecord>>;
+  /** Deletes a trashed item for good, with everything below it and every version; returns the blobs freed. */
+  purgeItem(ownerId: string, id: string): Promise<WriteResult<Freed>>;
+  /** Copies a live item (a folder recursively) into `parentId`; versions share blobs (reference counts rise). */
+  copyItem(ownerId: string, id: string, target: CopyTarget): Promise<WriteResult<ItemRecord>>;
+  /** A file's versions other than the current one, newest first. */
+  listVersions(fileId: string, offset: number, limit: number): Promise<ListPage<VersionRecord> & { currentNumber: number }>;
+  /** The 1-based number of a version among its file's versions (oldest is 1). */
+  versionNumber(fileId: string, versionId: string): Promise<number>;
+  /** Makes a copy of a past version the file's current version (sharing its blob). */
+  promoteVersion(ownerId: string, fileId: string, versionId: string, now: Date): Promise<WriteResult<FileRecord>>;
+  /** Moves a past version to the trash (the current one cannot go). */
+  trashVersion(ownerId: string, fileId: string, versionId: string, now: Date): Promise<WriteResult<VersionRecord>>;
+  /** Purges items and versions trashed before `before`, up to `limit` of each; returns the blobs freed. */
+  purgeExpiredTrash(before: Date, limit: number): Promise<{ purged: number; freed: Freed }>;
+  /** Blob keys no version names any more, oldest first: delete them from the blob store, then forgetGarbage. */
+  garbageBlobs(limit: number): Promise<string[]>;
+  forgetGarbage(blobKey: string): Promise<void>;
 
   // upload sessions
   /**

@@ -12,6 +12,7 @@ import { userOf } from '../request-user.js';
 import { header } from './upload-sessions.js';
 
 type FileParams = { Params: { id: string } };
+type WithFields = { Querystring: { fields?: string } };
 
 export async function fileRoutes(app: FastifyInstance, { domain }: { domain: Domain }): Promise<void> {
   const { files } = domain;
@@ -27,21 +28,34 @@ export async function fileRoutes(app: FastifyInstance, { domain }: { domain: Dom
   app.options('/files/content', async (request) => files.preflight(userOf(request), request.body));
   app.options<FileParams>('/files/:id/content', async (request) => files.preflight(userOf(request), request.body, request.params.id));
 
-  app.post('/files/content', async (request, reply) => {
-    const result = await withMultipart(request, true, (upload) => files.uploadNew(userOf(request), upload));
+  app.post<WithFields>('/files/content', async (request, reply) => {
+    const result = await withMultipart(request, true, (upload) => files.uploadNew(userOf(request), { ...upload, fields: request.query.fields }));
     return reply.code(201).send(result);
   });
 
-  app.post<FileParams>('/files/:id/content', async (request, reply) => {
-    const result = await withMultipart(request, false, (upload) => files.uploadVersion(userOf(request), request.params.id, upload));
+  app.post<FileParams & WithFields>('/files/:id/content', async (request, reply) => {
+    const result = await withMultipart(request, false, (upload) => files.uploadVersion(userOf(request), request.params.id, { ...upload, fields: request.query.fields }));
     return reply.code(200).send(result);
   });
 
-  app.get<FileParams>('/files/:id', async (request, reply) => {
-    const file = await files.get(userOf(request), request.params.id);
+  app.get<FileParams & WithFields>('/files/:id', async (request, reply) => {
+    const file = await files.get(userOf(request), request.params.id, request.query.fields);
     if (header(request, 'if-none-match')?.replace(/"/g, '') === file.etag) return reply.code(304).send();
     return file;
   });
+
+  app.put<FileParams & WithFields>('/files/:id', async (request) =>
+    domain.updates.updateFile(userOf(request), request.params.id, { body: request.body, ifMatch: header(request, 'if-match'), fields: request.query.fields }),
+  );
+
+  app.delete<FileParams>('/files/:id', async (request, reply) => {
+    await domain.trash.delete(userOf(request), 'file', request.params.id, { ifMatch: header(request, 'if-match') });
+    return reply.code(204).send();
+  });
+
+  app.post<FileParams & WithFields>('/files/:id/copy', async (request, reply) =>
+    reply.code(201).send(await domain.copies.copyFile(userOf(request), request.params.id, request.body, request.query.fields)),
+  );
 
   app.get<FileParams & { Querystring: { version?: string } }>('/files/:id/content', { config: { queryToken: true } }, async (request, reply) => {
     const download = await files.download(userOf(request), request.params.id, request.query, header(request, 'range'));

@@ -1,6 +1,7 @@
 /** Versioned schema migrations, applied in order on start (Kysely's Migrator). */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectTraits } from './dialect-traits.js';
+import { lifecycleUp } from './migration-004-lifecycle.js';
 
 function migrations(traits: DialectTraits): Record<string, Migration> {
   const { serialType, integerType: int, bytesType } = traits;
@@ -108,6 +109,7 @@ function migrations(traits: DialectTraits): Record<string, Migration> {
         await db.schema.createIndex('tokens_user').on('tokens').column('user_id').execute();
       },
     },
+    '004_lifecycle': { up: (db: Kysely<any>) => lifecycleUp(db, traits) },
   };
 }
 

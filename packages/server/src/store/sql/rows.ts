@@ -29,6 +29,8 @@ export function toItem(row: Selectable<ItemsTable>): ItemRecord {
     contentCreatedAt: date(row.content_created_at),
     contentModifiedAt: date(row.content_modified_at),
     versionId: row.version_id === null ? null : id(row.version_id),
+    trashedAt: row.trashed_at === null || row.trashed_at === undefined ? null : date(row.trashed_at),
+    trashTop: num(row.trash_top ?? 0) === 1,
   };
 }
 
@@ -40,6 +42,7 @@ export function toVersion(row: Selectable<VersionsTable>): VersionRecord {
     size: num(row.size),
     blobKey: row.blob_key,
     createdAt: date(row.created_at),
+    trashedAt: row.trashed_at === null || row.trashed_at === undefined ? null : date(row.trashed_at),
   };
 }
 

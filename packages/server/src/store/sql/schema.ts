@@ -36,6 +36,10 @@ export interface ItemsTable {
   content_created_at: Int;
   content_modified_at: Int;
   version_id: Int | null;
+  /** Epoch ms when the item went to the trash (itself or with a trashed ancestor); null while live. */
+  trashed_at: Int | null;
+  /** 1 on the item a delete was asked for (a trash listing's entry); its trashed descendants stay 0. */
+  trash_top: Int;
 }
 
 export interface VersionsTable {
@@ -45,6 +49,20 @@ export interface VersionsTable {
   size: Int;
   blob_key: string;
   created_at: Int;
+  /** Epoch ms when this version alone was moved to the trash; null otherwise. */
+  trashed_at: Int | null;
+}
+
+/** How many versions name each blob; the blob is freed when the count reaches 0 (copies share blobs). */
+export interface BlobRefsTable {
+  blob_key: string;
+  refs: Int;
+}
+
+/** Blobs no version names any more, to be deleted from the blob store (then the row goes). */
+export interface BlobGarbageTable {
+  blob_key: string;
+  since: Int;
 }
 
 export interface SessionsTable {
@@ -95,4 +113,6 @@ export interface Database {
   sessions: SessionsTable;
   parts: PartsTable;
   part_claims: PartClaimsTable;
+  blob_refs: BlobRefsTable;
+  blob_garbage: BlobGarbageTable;
 }

@@ -6,12 +6,17 @@
  * two transactions creating the same name meet at the unique index: the loser is run again and then sees the
  * winner's item as a name conflict.
  */
-import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type {
   CommitOutcome,
   FileRecord,
+  CopyTarget,
+  Freed,
+  ItemChanges,
   ItemRecord,
   ItemSort,
+  KeysetPage,
+  ListMarker,
   ListPage,
   MetadataStore,
   NewFile,
@@ -27,12 +32,18 @@ import type {
 } from '../metadata-store.js';
 import type { DialectTraits } from './dialect-traits.js';
 import type { Exclusion } from './exclusion.js';
+import { forgetGarbage, garbageBlobs } from './blob-refs-sql.js';
+import { copyItem } from './copy-sql.js';
+import { updateItem } from './item-updates-sql.js';
+import { ItemsSql } from './items-sql.js';
 import { quotaConflict, reservedBySessions, storageUsed } from './quota.js';
-import { fromSession, nameKey, toFile, toItem, toPart, toSession, toUser, toVersion } from './rows.js';
+import { fromSession, toPart, toSession, toUser } from './rows.js';
+import { readFile, rerunOnNameRace, type Db, type SqlContext } from './sql-context.js';
+import { TrashSql } from './trash-sql.js';
+import { VersionsSql } from './versions-sql.js';
 import type { Database } from './schema.js';
 import { SqlTokens } from './tokens.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
 
 /** sessions.purged: bytes kept; release begun (no commit or part may land any more); bytes gone. */
 const PURGE = { live: 0, releasing: 2, released: 1 } as const;
@@ -44,6 +55,10 @@ function releasable(eb: ExpressionBuilder<Database, 'sessions'>, now: Date) {
 
 export class SqlMetadataStore implements MetadataStore {
   private readonly tokens: SqlTokens;
+  private readonly sqlCtx: SqlContext;
+  private readonly items: ItemsSql;
+  private readonly trash: TrashSql;
+  private readonly versions: VersionsSql;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -53,6 +68,10 @@ export class SqlMetadataStore implements MetadataStore {
     readonly appliedMigrations: string[] = [],
   ) {
     this.tokens = new SqlTokens(db);
+    this.sqlCtx = { db, traits };
+    this.items = new ItemsSql(this.sqlCtx);
+    this.trash = new TrashSql(this.sqlCtx);
+    this.versions = new VersionsSql(this.sqlCtx);
   }
 
   async close(): Promise<void> {
@@ -97,222 +116,81 @@ export class SqlMetadataStore implements MetadataStore {
     return this.tokens.revoke(tokenHash, at);
   }
 
-  // ---- folders and files
+  // ---- folders, files, versions, trash and copies: one module per aggregate, delegated to
 
-  async getItem(ownerId: string, id: string): Promise<ItemRecord | undefined> {
-    const row = await this.db
-      .selectFrom('items')
-      .selectAll()
-      .where('id', '=', Number(id))
-      .where('owner_id', '=', Number(ownerId))
-      .executeTakeFirst();
-    return row && toItem(row);
+  getItem(ownerId: string, id: string): Promise<ItemRecord | undefined> {
+    return this.items.getItem(ownerId, id);
   }
-
-  async getFile(ownerId: string, id: string, db: Db = this.db): Promise<FileRecord | undefined> {
-    const item = await db
-      .selectFrom('items')
-      .selectAll()
-      .where('id', '=', Number(id))
-      .where('owner_id', '=', Number(ownerId))
-      .where('type', '=', 'file')
-      .executeTakeFirst();
-    if (!item || item.version_id === null) return undefined;
-    const version = await db.selectFrom('versions').selectAll().where('id', '=', item.version_id).executeTakeFirstOrThrow();
-    return toFile(item, version);
+  getFile(ownerId: string, id: string): Promise<FileRecord | undefined> {
+    return this.items.getFile(ownerId, id);
   }
-
-  async getVersion(fileId: string, versionId: string): Promise<VersionRecord | undefined> {
-    const row = await this.db
-      .selectFrom('versions')
-      .selectAll()
-      .where('id', '=', Number(versionId))
-      .where('file_id', '=', Number(fileId))
-      .executeTakeFirst();
-    return row && toVersion(row);
+  getVersion(fileId: string, versionId: string): Promise<VersionRecord | undefined> {
+    return this.items.getVersion(fileId, versionId);
   }
-
-  async findChild(ownerId: string, parentId: string, name: string, db: Db = this.db): Promise<ItemRecord | undefined> {
-    const row = await db
-      .selectFrom('items')
-      .selectAll()
-      .where('owner_id', '=', Number(ownerId))
-      .where('parent_id', '=', Number(parentId))
-      .where('name_key', '=', nameKey(name))
-      .executeTakeFirst();
-    return row && toItem(row);
+  findChild(ownerId: string, parentId: string, name: string): Promise<ItemRecord | undefined> {
+    return this.items.findChild(ownerId, parentId, name);
   }
-
-  async listChildren(
-    ownerId: string,
-    parentId: string,
-    page: { offset: number; limit: number; sort: ItemSort; direction: 'ASC' | 'DESC' },
-  ): Promise<ListPage<ItemRecord | FileRecord>> {
-    const base = this.db
-      .selectFrom('items')
-      .where('items.owner_id', '=', Number(ownerId))
-      .where('items.parent_id', '=', Number(parentId));
-    const { count } = await base.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
-    const direction = page.direction === 'DESC' ? 'desc' : 'asc';
-    const column = { id: 'items.id', name: 'items.name_key', date: 'items.modified_at', size: 'versions.size' } as const;
-    const rows = await base
-      .leftJoin('versions', 'versions.id', 'items.version_id')
-      .selectAll('items')
-      .select(['versions.id as v_id', 'versions.sha1 as v_sha1', 'versions.size as v_size', 'versions.blob_key as v_blob_key', 'versions.created_at as v_created_at', 'versions.file_id as v_file_id'])
-      // Folders before files, then the requested order, then id for a stable page.
-      .orderBy(sql`case when items.type = 'folder' then 0 else 1 end`)
-      .orderBy(column[page.sort], direction)
-      .orderBy('items.id', direction)
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute();
-    const entries = rows.map((row) => {
-      if (row.type === 'file' && row.v_id !== null) {
-        return toFile(row, {
-          id: row.v_id,
-          file_id: row.v_file_id!,
-          sha1: row.v_sha1!,
-          size: row.v_size!,
-          blob_key: row.v_blob_key!,
-          created_at: row.v_created_at!,
-        });
-      }
-      return toItem(row);
-    });
-    return { total: Number(count), entries };
+  listChildren(ownerId: string, parentId: string, page: { offset: number; limit: number; sort: ItemSort; direction: 'ASC' | 'DESC' }): Promise<ListPage<ItemRecord | FileRecord>> {
+    return this.items.listChildren(ownerId, parentId, page);
   }
-
-  async createFolder(ownerId: string, parentId: string, name: string): Promise<WriteResult<ItemRecord>> {
-    return this.rerunOnNameRace(() => this.db.transaction().execute(async (trx) => {
-      const parentProblem = await this.checkParent(trx, ownerId, parentId);
-      if (parentProblem) return parentProblem;
-      const existing = await this.findChild(ownerId, parentId, name, trx);
-      if (existing) return { ok: false, conflict: { kind: 'name_in_use', existing } };
-      const now = Date.now();
-      const row = await trx
-        .insertInto('items')
-        .values({
-          type: 'folder',
-          owner_id: Number(ownerId),
-          parent_id: Number(parentId),
-          name,
-          name_key: nameKey(name),
-          description: '',
-          etag: 0,
-          created_at: now,
-          modified_at: now,
-          content_created_at: now,
-          content_modified_at: now,
-          version_id: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return { ok: true, value: toItem(row) } as const;
-    }));
+  countChildren(ownerId: string, parentId: string): Promise<number> {
+    return this.items.countChildren(ownerId, parentId);
   }
-
-  async createFile(file: NewFile, quota?: QuotaCheck): Promise<WriteResult<FileRecord>> {
-    return this.rerunOnNameRace(() => this.db.transaction().execute(async (trx) =>
-      (await quotaConflict(trx, this.traits, file.ownerId, file.size, quota)) ?? this.insertFile(trx, file)));
+  listChildrenAfter(ownerId: string, parentId: string, after: ListMarker | null, limit: number): Promise<KeysetPage<ItemRecord | FileRecord>> {
+    return this.items.listChildrenAfter(ownerId, parentId, after, limit);
   }
-
-  async addVersion(version: NewVersion, quota?: QuotaCheck): Promise<WriteResult<FileRecord>> {
-    return this.rerunOnNameRace(() => this.db.transaction().execute(async (trx) =>
-      (await quotaConflict(trx, this.traits, version.ownerId, version.size, quota)) ?? this.insertVersion(trx, version)));
+  createFolder(ownerId: string, parentId: string, name: string): Promise<WriteResult<ItemRecord>> {
+    return this.items.createFolder(ownerId, parentId, name);
   }
-
-  async storageUsed(ownerId: string): Promise<number> {
+  createFile(file: NewFile, quota?: QuotaCheck): Promise<WriteResult<FileRecord>> {
+    return rerunOnNameRace(this.traits, () => this.db.transaction().execute(async (trx) =>
+      (await quotaConflict(trx, this.traits, file.ownerId, file.size, quota)) ?? this.items.insertFile(trx, file)));
+  }
+  addVersion(version: NewVersion, quota?: QuotaCheck): Promise<WriteResult<FileRecord>> {
+    return rerunOnNameRace(this.traits, () => this.db.transaction().execute(async (trx) =>
+      (await quotaConflict(trx, this.traits, version.ownerId, version.size, quota)) ?? this.items.insertVersion(trx, version)));
+  }
+  storageUsed(ownerId: string): Promise<number> {
     return storageUsed(this.db, ownerId);
   }
-
-  /**
-   * Runs `write` again when it lost a race for a name at the unique index (only possible when transactions of
-   * several connections overlap, as on PostgreSQL); the next run finds the winner and reports name_in_use.
-   */
-  private async rerunOnNameRace<T>(write: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await write();
-      } catch (error) {
-        if (attempt >= 3 || !this.traits.isUniqueViolation(error)) throw error;
-      }
-    }
+  updateItem(ownerId: string, id: string, changes: ItemChanges): Promise<WriteResult<ItemRecord>> {
+    return updateItem(this.sqlCtx, ownerId, id, changes);
   }
-
-  private async checkParent(trx: Db, ownerId: string, parentId: string): Promise<{ ok: false; conflict: { kind: 'parent_missing' } } | undefined> {
-    if (parentId === '0') return undefined;
-    const parent = await trx
-      .selectFrom('items')
-      .select('id')
-      .where('id', '=', Number(parentId))
-      .where('owner_id', '=', Number(ownerId))
-      .where('type', '=', 'folder')
-      .executeTakeFirst();
-    return parent ? undefined : { ok: false, conflict: { kind: 'parent_missing' } };
+  copyItem(ownerId: string, id: string, target: CopyTarget): Promise<WriteResult<ItemRecord>> {
+    return copyItem(this.sqlCtx, ownerId, id, target);
   }
-
-  private async insertFile(trx: Db, file: NewFile): Promise<WriteResult<FileRecord>> {
-    const parentProblem = await this.checkParent(trx, file.ownerId, file.parentId);
-    if (parentProblem) return parentProblem;
-    const existing = await this.findChild(file.ownerId, file.parentId, file.name, trx);
-    if (existing) return { ok: false, conflict: { kind: 'name_in_use', existing } };
-    const now = Date.now();
-    const item = await trx
-      .insertInto('items')
-      .values({
-        type: 'file',
-        owner_id: Number(file.ownerId),
-        parent_id: Number(file.parentId),
-        name: file.name,
-        name_key: nameKey(file.name),
-        description: file.description,
-        etag: 0,
-        created_at: now,
-        modified_at: now,
-        content_created_at: file.contentCreatedAt.getTime(),
-        content_modified_at: file.contentModifiedAt.getTime(),
-        version_id: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const version = await trx
-      .insertInto('versions')
-      .values({ file_id: item.id, sha1: file.sha1, size: file.size, blob_key: file.blobKey, created_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx.updateTable('items').set({ version_id: version.id }).where('id', '=', item.id).execute();
-    return { ok: true, value: (await this.getFile(file.ownerId, String(item.id), trx))! };
+  trashItem(ownerId: string, id: string, options: { recursive: boolean; ifMatchEtag?: number; now: Date }): Promise<WriteResult<ItemRecord>> {
+    return this.trash.trashItem(ownerId, id, options);
   }
-
-  private async insertVersion(trx: Db, next: NewVersion): Promise<WriteResult<FileRecord>> {
-    let query = trx.selectFrom('items').selectAll().where('id', '=', Number(next.fileId)).where('owner_id', '=', Number(next.ownerId)).where('type', '=', 'file');
-    if (this.traits.rowLocks) query = query.forUpdate();
-    const item = await query.executeTakeFirst();
-    if (!item) return { ok: false, conflict: { kind: next.ifMatchEtag === undefined ? 'file_missing' : 'etag_mismatch' } };
-    if (next.ifMatchEtag !== undefined && Number(item.etag) !== next.ifMatchEtag) return { ok: false, conflict: { kind: 'etag_mismatch' } };
-    if (next.name !== undefined && nameKey(next.name) !== item.name_key) {
-      const existing = await this.findChild(next.ownerId, String(item.parent_id), next.name, trx);
-      if (existing) return { ok: false, conflict: { kind: 'name_in_use', existing } };
-    }
-    const now = Date.now();
-    const version = await trx
-      .insertInto('versions')
-      .values({ file_id: item.id, sha1: next.sha1, size: next.size, blob_key: next.blobKey, created_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .updateTable('items')
-      .set({
-        version_id: version.id,
-        etag: Number(item.etag) + 1,
-        modified_at: now,
-        content_modified_at: next.contentModifiedAt.getTime(),
-        ...(next.name !== undefined ? { name: next.name, name_key: nameKey(next.name) } : {}),
-        ...(next.description !== undefined ? { description: next.description } : {}),
-      })
-      .where('id', '=', item.id)
-      .execute();
-    return { ok: true, value: (await this.getFile(next.ownerId, next.fileId, trx))! };
+  restoreItem(ownerId: string, id: string, options: { parentId?: string; name?: string; now: Date }): Promise<WriteResult<ItemRecord>> {
+    return this.trash.restoreItem(ownerId, id, options);
+  }
+  purgeItem(ownerId: string, id: string): Promise<WriteResult<Freed>> {
+    return this.trash.purgeItem(ownerId, id);
+  }
+  purgeExpiredTrash(before: Date, limit: number): Promise<{ purged: number; freed: Freed }> {
+    return this.trash.purgeExpiredTrash(before, limit);
+  }
+  listTrash(ownerId: string, after: ListMarker | null, offset: number, limit: number): Promise<KeysetPage<ItemRecord | FileRecord> & { total: number }> {
+    return this.trash.listTrash(ownerId, after, offset, limit);
+  }
+  listVersions(fileId: string, offset: number, limit: number): Promise<ListPage<VersionRecord> & { currentNumber: number }> {
+    return this.versions.listVersions(fileId, offset, limit);
+  }
+  versionNumber(fileId: string, versionId: string): Promise<number> {
+    return this.versions.versionNumber(fileId, versionId);
+  }
+  promoteVersion(ownerId: string, fileId: string, versionId: string, now: Date): Promise<WriteResult<FileRecord>> {
+    return this.versions.promoteVersion(ownerId, fileId, versionId, now);
+  }
+  trashVersion(ownerId: string, fileId: string, versionId: string, now: Date): Promise<WriteResult<VersionRecord>> {
+    return this.versions.trashVersion(ownerId, fileId, versionId, now);
+  }
+  garbageBlobs(limit: number): Promise<string[]> {
+    return garbageBlobs(this.db, limit);
+  }
+  forgetGarbage(blobKey: string): Promise<void> {
+    return forgetGarbage(this.db, blobKey);
   }
 
   // ---- upload sessions
@@ -402,21 +280,21 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async commitSession(sessionId: string, file: NewFile | NewVersion, quota?: QuotaCheck): Promise<CommitOutcome> {
-    return this.rerunOnNameRace(() => this.db.transaction().execute(async (trx): Promise<CommitOutcome> => {
+    return rerunOnNameRace(this.traits, () => this.db.transaction().execute(async (trx): Promise<CommitOutcome> => {
       let query = trx.selectFrom('sessions').selectAll().where('id', '=', sessionId);
       if (this.traits.rowLocks) query = query.forUpdate();
       const row = await query.executeTakeFirst();
       if (!row) return { ok: false, conflict: { kind: 'session_not_active', state: 'aborted' } };
       const session = toSession(row);
       if (session.state === 'committed' && session.committedFileId !== null) {
-        const committed = await this.getFile(session.ownerId, session.committedFileId, trx);
+        const committed = await readFile(trx, session.ownerId, session.committedFileId);
         if (committed) return { ok: true, file: committed, replay: true };
       }
       if (session.state !== 'active') return { ok: false, conflict: { kind: 'session_not_active', state: session.state } };
       if (session.purged) return { ok: false, conflict: { kind: 'session_released' } };
       const refused = await quotaConflict(trx, this.traits, session.ownerId, file.size, quota, sessionId);
       if (refused) return refused;
-      const result = 'fileId' in file ? await this.insertVersion(trx, file) : await this.insertFile(trx, file);
+      const result = 'fileId' in file ? await this.items.insertVersion(trx, file) : await this.items.insertFile(trx, file);
       if (!result.ok) return result;
       await trx
         .updateTable('sessions')
