@@ -26,6 +26,10 @@ export interface ServeFlags {
   headerTimeout?: number;
   idleTimeout?: number;
   keepAliveTimeout?: number;
+  metricsPort?: number;
+  metricsHost?: string;
+  minFreeDisk?: number;
+  drainDelay?: number;
 }
 
 export function serveCommand(program: Command): void {
@@ -54,6 +58,10 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--header-timeout <seconds>', 'time for the request headers to arrive (default 30)').env('TRANCHE_HEADER_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--idle-timeout <seconds>', 'time a connection may go without a byte moving, mid-body included (default 120)').env('TRANCHE_IDLE_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--keep-alive-timeout <seconds>', 'time an idle kept-alive connection stays open (default 65)').env('TRANCHE_KEEP_ALIVE_TIMEOUT').argParser(integer(1)))
+    .addOption(new Option('--metrics-port <port>', 'serve /livez, /readyz and /metrics on this port only (default: on the main port)').env('TRANCHE_METRICS_PORT').argParser(integer(0)))
+    .addOption(new Option('--metrics-host <host>', 'interface of the --metrics-port listener (default: --host)').env('TRANCHE_METRICS_HOST'))
+    .addOption(new Option('--min-free-disk <bytes>', '/readyz fails below this much free space where the server writes (default 1073741824)').env('TRANCHE_MIN_FREE_DISK').argParser(integer(0)))
+    .addOption(new Option('--drain-delay <seconds>', 'on SIGTERM, seconds /readyz answers 503 before the listener closes (default 0)').env('TRANCHE_DRAIN_DELAY').argParser(integer(0)))
     .action(async (flags: ServeFlags) => {
       await serve(flags);
     });
@@ -78,6 +86,10 @@ export async function serve(flags: ServeFlags): Promise<void> {
     janitorIntervalMs: flags.janitorInterval === undefined ? undefined : flags.janitorInterval * 1000,
     orphanAgeMs: seconds(flags.orphanAge),
     shutdownTimeoutMs: flags.shutdownTimeout === undefined ? undefined : flags.shutdownTimeout * 1000,
+    metricsPort: flags.metricsPort,
+    metricsHost: flags.metricsHost,
+    minFreeDiskBytes: flags.minFreeDisk,
+    drainDelayMs: seconds(flags.drainDelay),
     policy: {
       minChunkedSize: flags.minChunkedSize,
       fixedPartSize: flags.partSize,
@@ -88,6 +100,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   });
   const base = server.publicUrl;
   console.log(`Tranche listening on ${server.url}`);
+  if (server.operationsUrl !== server.url) console.log(`  Operations:  ${server.operationsUrl}/metrics, /livez, /readyz`);
   console.log(`  API host:    ${base}/2.0       (e.g. GET ${base}/2.0/folders/0)`);
   console.log(`  Upload host: ${base}/api/2.0   (POST ${base}/api/2.0/files/upload_sessions)`);
   console.log(`  Metadata:    ${flags.database ? redact(flags.database) : `SQLite in ${flags.dataDir}`}`);

@@ -47,6 +47,19 @@ export class Commits {
   ) {}
 
   async commit(user: UserRecord, request: CommitRequest): Promise<CommitResult> {
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
+    try {
+      const result = await this.attempt(user, request);
+      this.ctx.events?.commitFinished?.(result.status === 201 ? 'created' : 'pending', seconds());
+      return result;
+    } catch (error) {
+      this.ctx.events?.commitFinished?.('refused', seconds());
+      throw error;
+    }
+  }
+
+  private async attempt(user: UserRecord, request: CommitRequest): Promise<CommitResult> {
     let session = await sessionFor(this.ctx, user, request.sessionId, 'commit');
     if (session.state === 'committed') return this.replay(user, session);
     const digest = parseShaDigest(request.digest);
@@ -79,6 +92,7 @@ export class Commits {
       }
       throw await conflictError(this.ctx, user, outcome.conflict);
     }
+    if (!outcome.replay) this.ctx.events?.sessionCommitted?.();
     return { status: 201, files: await this.views.files(user, outcome.file) };
   }
 

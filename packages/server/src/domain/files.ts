@@ -54,6 +54,9 @@ export class FilesService {
       if (!other) throw new BoxError('not_found', 'File version not found');
       version = other;
     }
+    if (version.corruptAt) {
+      throw new BoxError('file_integrity_error', `The stored bytes of this file version failed the integrity check at ${version.corruptAt.toISOString()}`);
+    }
     const { blobs } = this.ctx;
     if (canPresign(blobs)) return { version, redirect: await blobs.presignGet(version.blobKey, blobs.presignSeconds, file.name) };
     const range = resolveRange(rangeHeader, version.size);

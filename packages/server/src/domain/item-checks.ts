@@ -44,10 +44,11 @@ export async function assertCanStore(ctx: DomainContext, user: UserRecord, size:
   if (size > policy.maxFileSize) {
     throw new BoxError('file_size_limit_exceeded', `File size ${size} exceeds the maximum of ${policy.maxFileSize} bytes`);
   }
-  if (policy.userQuota !== null) {
+  const quota = user.quota ?? policy.userQuota;
+  if (quota !== null) {
     const used = (await ctx.meta.storageUsed(user.id)) + (await ctx.meta.reservedBySessions(user.id, ctx.now()));
-    if (used + size > policy.userQuota) {
-      throw new BoxError('storage_limit_exceeded', `Storing ${size} more bytes would exceed the quota of ${policy.userQuota} bytes`);
+    if (used + size > quota) {
+      throw new BoxError('storage_limit_exceeded', `Storing ${size} more bytes would exceed the quota of ${quota} bytes`);
     }
   }
 }

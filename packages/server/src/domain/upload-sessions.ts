@@ -105,6 +105,7 @@ export class UploadSessions {
       await ctx.blobs.abortUpload(upload).catch(() => {});
       throw error;
     }
+    ctx.events?.sessionCreated?.();
     return sessionView(session, 0, ctx.policy.publicUrl);
   }
 
@@ -137,14 +138,15 @@ export class UploadSessions {
   async abort(user: UserRecord, id: string): Promise<void> {
     const session = await findSession(this.ctx, user, id);
     if (session.state !== 'active') return;
-    await this.ctx.meta.abortSession(id);
-    await this.release(session);
+    if ((await this.ctx.meta.abortSession(id)) === 'aborted') this.ctx.events?.sessionAborted?.();
+    await this.release({ ...session, state: 'aborted' });
   }
 
   /**
    * Releases the bytes of an aborted or expired session; also used by the janitor. The release is first won
    * against commits in the store (a commit that got there first keeps the bytes), then the bytes go, then the
-   * records: a crash in between leaves a release the janitor resumes. Returns whether it released.
+   * records: a crash in between leaves a release the janitor resumes. Returns whether it released. An active
+   * session released here is one that expired.
    */
   async release(session: SessionRecord): Promise<boolean> {
     if (!(await this.ctx.meta.beginRelease(session.id, this.ctx.now()))) return false;
@@ -152,6 +154,7 @@ export class UploadSessions {
     crashPoint('session-blob-released');
     await this.ctx.meta.markPurged(session.id);
     await this.hasher.forget(session.id);
+    if (session.state === 'active') this.ctx.events?.sessionExpired?.();
     return true;
   }
 

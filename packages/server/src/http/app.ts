@@ -3,7 +3,6 @@
  * `/2.0`), authenticating and rate-limiting every request and rendering every error once, as Box's ClientError
  * envelope — including the errors Node meets before a request exists (see connection-errors.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { BoxError } from '@tranche/protocol';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { hashToken, presentedToken } from '../domain/auth.js';
@@ -11,7 +10,9 @@ import type { Domain } from '../domain/index.js';
 import { answerEdgeCases, makeClientErrorHandler } from './connection-errors.js';
 import { sendError } from './error-envelope.js';
 import { JSON_BODY_LIMIT, useShallowJson } from './json-body.js';
+import { operationsRoutes, type OperationsEndpoints } from './operations-routes.js';
 import { rateLimiting } from './rate-limit.js';
+import { observeRequests, requestIdOf } from './request-observer.js';
 import { fileRoutes } from './routes/files.js';
 import { folderRoutes } from './routes/folders.js';
 import { uploadSessionRoutes } from './routes/upload-sessions.js';
@@ -34,6 +35,10 @@ export interface HttpOptions {
   rateLimit?: number;
   /** Part PUTs per minute per token (default 0: unlimited). */
   partRateLimit?: number;
+  /** Metrics and readiness; their endpoints go on this app unless `operationsListener` says they have their own. */
+  operations?: OperationsEndpoints;
+  /** The operations endpoints are served by a listener of their own (`--metrics-port`), not under this app. */
+  operationsListener?: boolean;
 }
 
 /** The defaults, and why (docs/RELIABILITY.md, "Security and limits"). */
@@ -48,7 +53,7 @@ export const HTTP_DEFAULTS = {
   rateLimit: 1000,
   // Part PUTs are paced by bandwidth and bounded by the part size; a limit would only slow fast uploaders.
   partRateLimit: 0,
-} as const satisfies Required<Omit<HttpOptions, 'logLevel'>>;
+} as const satisfies Required<Omit<HttpOptions, 'logLevel' | 'operations' | 'operationsListener'>>;
 
 /** Largest request head (request line and headers); beyond it → 431. Node's default, stated. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -78,8 +83,8 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
       redact: { paths: CREDENTIAL_PATHS, censor: '[redacted]' },
       serializers: { req: (request: { method?: string; url?: string }) => ({ method: request.method, url: request.url?.split('?')[0] }) },
     },
-    logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomBytes(8).toString('hex'),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdOf,
     bodyLimit: JSON_BODY_LIMIT,
     requestTimeout: settings.requestTimeoutMs,
     connectionTimeout: settings.idleTimeoutMs,
@@ -88,7 +93,7 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     http: { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: TIMEOUT_CHECK_MS, requireHostHeader: false },
     clientErrorHandler: makeClientErrorHandler(() => app.log),
     frameworkErrors: (error, request, reply) => {
-      reply.header('box-request-id', request.id);
+      reply.header('box-request-id', request.id).header('x-request-id', request.id);
       sendError(request, reply, frameworkError(error.code, request.url));
     },
     // Requests arriving during a shutdown are refused in the onRequest hook, with a Box body.
@@ -99,14 +104,20 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
   answerEdgeCases(app.server);
   useShallowJson(app);
 
-  const withinRate = await rateLimiting(app, { perMinute: settings.rateLimit, partsPerMinute: settings.partRateLimit });
+  observeRequests(app, options.operations?.metrics);
+  const metrics = options.operations?.metrics;
+  const withinRate = await rateLimiting(app, {
+    perMinute: settings.rateLimit,
+    partsPerMinute: settings.partRateLimit,
+    onReject: (budget) => metrics?.rateLimitRejected(budget),
+  });
   app.decorateRequest('user', undefined);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('box-request-id', request.id);
+    if (request.routeOptions.config?.operations === true) return;
     if (closing) {
       reply.header('connection', 'close').header('retry-after', '1');
       throw new BoxError('unavailable', 'The server is shutting down; retry shortly');
@@ -145,6 +156,7 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     return sendError(request, reply, error);
   });
 
+  if (options.operations && !options.operationsListener) await app.register(operationsRoutes, options.operations);
   for (const prefix of PREFIXES) {
     await app.register(uploadSessionRoutes, { prefix, domain });
     await app.register(fileRoutes, { prefix, domain });

@@ -8,6 +8,8 @@ export interface UserRecord {
   id: string;
   name: string;
   login: string;
+  /** Bytes this user may store, overriding the server's quota; null or absent: the server's. */
+  quota?: number | null;
 }
 
 export type ItemType = 'file' | 'folder';
@@ -37,6 +39,8 @@ export interface VersionRecord {
   size: number;
   blobKey: string;
   createdAt: Date;
+  /** When the integrity check found the stored bytes wrong (downloads are refused); null or absent while right. */
+  corruptAt?: Date | null;
 }
 
 export interface FileRecord extends ItemRecord {

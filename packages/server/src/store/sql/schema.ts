@@ -9,6 +9,10 @@ export interface UsersTable {
   name: string;
   login: string;
   created_at: Int;
+  /** Bytes this user may store, overriding --user-quota; null: the server's default. */
+  quota: Int | null;
+  /** When the user was disabled (epoch ms): their tokens no longer authenticate. */
+  disabled_at: Int | null;
 }
 
 export interface TokensTable {
@@ -41,6 +45,11 @@ export interface VersionsTable {
   size: Int;
   blob_key: string;
   created_at: Int;
+  /** When the integrity check last read the blob and found the SHA-1 right (epoch ms). */
+  verified_at: Int | null;
+  /** When the integrity check found the blob's bytes wrong or unreadable; null while they are right. */
+  corrupt_at: Int | null;
+  corrupt_detail: string | null;
 }
 
 export interface SessionsTable {

@@ -25,6 +25,7 @@ import type {
 } from '../metadata-store.js';
 import type { DialectTraits } from './dialect-traits.js';
 import type { Exclusion } from './exclusion.js';
+import { SqlOperations } from './operations-queries.js';
 import { fromSession, nameKey, toFile, toItem, toPart, toSession, toUser, toVersion } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -49,6 +50,11 @@ export class SqlMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  /** The operator's queries (users, sessions, integrity findings), in operations-queries.ts. */
+  operations(): SqlOperations {
+    return new SqlOperations(this.db, this.traits);
   }
 
   // ---- users and tokens
@@ -79,6 +85,7 @@ export class SqlMetadataStore implements MetadataStore {
       .innerJoin('users', 'users.id', 'tokens.user_id')
       .selectAll('users')
       .where('tokens.hash', '=', tokenHash)
+      .where('users.disabled_at', 'is', null)
       .executeTakeFirst();
     return row && toUser(row);
   }
