@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { WorkerRangeHasher } from './domain/hashing/worker-range-hasher.js';
 import type { DomainContext } from './domain/context.js';
 import { createDomain, type Domain } from './domain/index.js';
+import { ScheduledIntegrityCheck } from './domain/integrity-schedule.js';
 import { resolvePolicy, type UploadPolicy } from './domain/options.js';
 import { buildApp, type HttpOptions } from './http/app.js';
 import { operationsRoutes } from './http/operations-routes.js';
@@ -42,6 +43,10 @@ export interface TrancheServerOptions extends StoreOptions, Omit<HttpOptions, 'o
   minFreeDiskBytes?: number;
   /** On shutdown, how long /readyz answers 503 while everything else still serves, before closing (default 0). */
   drainDelayMs?: number;
+  /** Run the integrity check continuously, reading at most this many bytes a second (default 0: off). */
+  fsckBytesPerSecond?: number;
+  /** Pause between two passes of the continuous integrity check (default 1 h). */
+  fsckIntervalMs?: number;
 }
 
 export const DEFAULT_MIN_FREE_DISK_BYTES = 1024 ** 3;
@@ -114,6 +119,10 @@ export async function startTranche(options: TrancheServerOptions): Promise<Tranc
   ctx.policy = resolvePolicy({ ...options.policy, publicUrl });
   domain.janitor.start(options.janitorIntervalMs ?? 60_000);
   void domain.janitor.sweep();
+  const fsck = options.fsckBytesPerSecond
+    ? new ScheduledIntegrityCheck(ctx, ops, { bytesPerSecond: options.fsckBytesPerSecond, intervalMs: options.fsckIntervalMs, onCorruptCount: (n) => metrics.setCorruptVersions(n) })
+    : undefined;
+  fsck?.start();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -125,6 +134,7 @@ export async function startTranche(options: TrancheServerOptions): Promise<Tranc
       await Promise.race([app.close(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)))]);
       clearTimeout(timer);
       app.server.closeAllConnections();
+      await fsck?.stop();
       await domain.janitor.stop();
       domain.hasher.stop();
       await hashWorker.close();

@@ -30,6 +30,8 @@ export interface ServeFlags {
   metricsHost?: string;
   minFreeDisk?: number;
   drainDelay?: number;
+  fsckRate?: number;
+  fsckInterval?: number;
 }
 
 export function serveCommand(program: Command): void {
@@ -62,6 +64,8 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--metrics-host <host>', 'interface of the --metrics-port listener (default: --host)').env('TRANCHE_METRICS_HOST'))
     .addOption(new Option('--min-free-disk <bytes>', '/readyz fails below this much free space where the server writes (default 1073741824)').env('TRANCHE_MIN_FREE_DISK').argParser(integer(0)))
     .addOption(new Option('--drain-delay <seconds>', 'on SIGTERM, seconds /readyz answers 503 before the listener closes (default 0)').env('TRANCHE_DRAIN_DELAY').argParser(integer(0)))
+    .addOption(new Option('--fsck-rate <bytes>', 'run the integrity check continuously, reading at most this many bytes a second (default 0: off)').env('TRANCHE_FSCK_RATE').argParser(integer(0)))
+    .addOption(new Option('--fsck-interval <seconds>', 'pause between two passes of the continuous integrity check (default 3600)').env('TRANCHE_FSCK_INTERVAL').argParser(integer(1)))
     .action(async (flags: ServeFlags) => {
       await serve(flags);
     });
@@ -90,6 +94,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
     metricsHost: flags.metricsHost,
     minFreeDiskBytes: flags.minFreeDisk,
     drainDelayMs: seconds(flags.drainDelay),
+    fsckBytesPerSecond: flags.fsckRate,
+    fsckIntervalMs: seconds(flags.fsckInterval),
     policy: {
       minChunkedSize: flags.minChunkedSize,
       fixedPartSize: flags.partSize,

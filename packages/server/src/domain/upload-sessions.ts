@@ -143,6 +143,20 @@ export class UploadSessions {
   }
 
   /**
+   * The operator's abort (`tranche sessions abort`): any user's session; an active one (expired or not) is aborted
+   * and its bytes released. Undefined when there is no such session.
+   */
+  async abortById(id: string): Promise<{ aborted: boolean; state: string; released: boolean } | undefined> {
+    const session = await this.ctx.meta.getSession(id);
+    if (!session) return undefined;
+    if (session.state !== 'active') return { aborted: false, state: session.state, released: session.purged };
+    const state = await this.ctx.meta.abortSession(id);
+    if (state !== 'aborted') return { aborted: false, state: state ?? 'missing', released: false };
+    this.ctx.events?.sessionAborted?.();
+    return { aborted: true, state, released: await this.release({ ...session, state: 'aborted' }) };
+  }
+
+  /**
    * Releases the bytes of an aborted or expired session; also used by the janitor. The release is first won
    * against commits in the store (a commit that got there first keeps the bytes), then the bytes go, then the
    * records: a crash in between leaves a release the janitor resumes. Returns whether it released. An active
