@@ -11,7 +11,9 @@ import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import { operationsOf, type OperationsStore } from '../store/operations-store.js';
 import { openBlobStore, openMetadataStore, type StoreOptions } from '../stores.js';
+import { withConfigFile } from './config-file.js';
 import { blobOption, databaseOption } from './options.js';
+import { serveKeys } from './serve.js';
 
 export interface StoreFlags extends StoreOptions {
   json?: boolean;
@@ -23,6 +25,12 @@ export interface StoreFlags extends StoreOptions {
  * serves them all.
  */
 export function withStoreFlags(command: Command): Command {
+  const root = (): Command => {
+    let at = command;
+    while (at.parent) at = at.parent;
+    return at;
+  };
+  withConfigFile(command, () => serveKeys(root()));
   return command
     .addOption(new Option('--data-dir <dir>', 'data directory of the embedded stores').env('TRANCHE_DATA_DIR').default('./data'))
     .addOption(databaseOption())

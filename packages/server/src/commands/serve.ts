@@ -1,6 +1,7 @@
 /** `tranche serve`: run the server until SIGTERM/SIGINT, then shut down gracefully. */
 import { Option, type Command } from 'commander';
 import { startTranche } from '../server.js';
+import { printableConfig, withConfigFile } from './config-file.js';
 import { blobOption, databaseOption, integer, origin } from './options.js';
 
 export interface ServeFlags {
@@ -34,8 +35,14 @@ export interface ServeFlags {
   fsckInterval?: number;
 }
 
+/** The long names of serve's flags: the keys a config file may hold. */
+export function serveKeys(program: Command): Set<string> {
+  const serve = program.commands.find((c) => c.name() === 'serve');
+  return new Set((serve?.options ?? []).map((o) => o.long?.slice(2) ?? '').filter(Boolean));
+}
+
 export function serveCommand(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description('run the Tranche server (Box chunked-upload API)')
     .addOption(new Option('--host <host>', 'interface to listen on').env('TRANCHE_HOST').default('127.0.0.1'))
@@ -66,9 +73,15 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--drain-delay <seconds>', 'on SIGTERM, seconds /readyz answers 503 before the listener closes (default 0)').env('TRANCHE_DRAIN_DELAY').argParser(integer(0)))
     .addOption(new Option('--fsck-rate <bytes>', 'run the integrity check continuously, reading at most this many bytes a second (default 0: off)').env('TRANCHE_FSCK_RATE').argParser(integer(0)))
     .addOption(new Option('--fsck-interval <seconds>', 'pause between two passes of the continuous integrity check (default 3600)').env('TRANCHE_FSCK_INTERVAL').argParser(integer(1)))
-    .action(async (flags: ServeFlags) => {
-      await serve(flags);
-    });
+    .option('--print-config', 'print the effective configuration (secrets masked) and exit');
+  withConfigFile(command, () => serveKeys(program));
+  command.action(async (flags: ServeFlags & { printConfig?: boolean }) => {
+    if (flags.printConfig) {
+      console.log(printableConfig(command));
+      return;
+    }
+    await serve(flags);
+  });
 }
 
 export async function serve(flags: ServeFlags): Promise<void> {

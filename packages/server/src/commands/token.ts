@@ -2,12 +2,13 @@
 import { Option, type Command } from 'commander';
 import { issueToken } from '../domain/auth.js';
 import { openMetadataStore, type MetaOptions } from '../stores.js';
+import { withConfigFile } from './config-file.js';
 import { databaseOption } from './options.js';
+import { serveKeys } from './serve.js';
 
 export function tokenCommand(program: Command): void {
   const token = program.command('token').description('manage access tokens');
-  token
-    .command('create')
+  withConfigFile(token.command('create'), () => serveKeys(program))
     .description('create a user if needed and print a new bearer token (last line of stdout)')
     .requiredOption('--user <name>', 'user name')
     .addOption(new Option('--data-dir <dir>', 'data directory of the embedded stores').env('TRANCHE_DATA_DIR').default('./data'))
