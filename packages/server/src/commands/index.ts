@@ -1,5 +1,6 @@
 /** Server commands for the `tranche` CLI, registered when @tranche/server is installed. */
 import type { Command } from 'commander';
+import { backupCommands } from './backup.js';
 import { doctorCommand } from './doctor.js';
 import { fsckCommand } from './fsck.js';
 import { gcCommand } from './gc.js';
@@ -18,6 +19,7 @@ export function registerServerCommands(program: Command): void {
   gcCommand(program);
   doctorCommand(program);
   fsckCommand(program);
+  backupCommands(program);
 }
 
 export { serve } from './serve.js';
