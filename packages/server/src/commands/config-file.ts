@@ -7,7 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { parse } from 'smol-toml';
 
 /** Keys that make sense only on the command line. */
 const NOT_IN_FILE = new Set(['config', 'print-config', 'json', 'help']);
@@ -17,14 +16,14 @@ const SECRET_KEYS = /key|secret|token|password/i;
 /** Adds `--config FILE` to a command and applies the file before its action runs. */
 export function withConfigFile(command: Command, serveKeys: () => Set<string>): Command {
   command.addOption(new Option('--config <file>', 'read settings from this TOML file (flags and TRANCHE_* variables win over it)').env('TRANCHE_CONFIG'));
-  command.hook('preAction', (cmd) => {
+  command.hook('preAction', async (cmd) => {
     const file = cmd.getOptionValue('config') as string | undefined;
-    if (file) applyConfig(cmd, readConfig(file), serveKeys());
+    if (file) applyConfig(cmd, await readConfig(file), serveKeys());
   });
   return command;
 }
 
-export function readConfig(file: string): Record<string, unknown> {
+export async function readConfig(file: string): Promise<Record<string, unknown>> {
   if (!/\.toml$/i.test(file)) throw new Error(`--config ${file}: only TOML files (.toml) are read`);
   let text: string;
   try {
@@ -32,6 +31,8 @@ export function readConfig(file: string): Record<string, unknown> {
   } catch (error) {
     throw new Error(`--config ${file}: ${(error as Error).message}`);
   }
+  // Loaded only when a file is given: every server command starts a little faster without it.
+  const { parse } = await import('smol-toml');
   try {
     return parse(text) as Record<string, unknown>;
   } catch (error) {
