@@ -100,7 +100,7 @@ function session(ownerId: string, id: string, overrides: Partial<SessionRecord> 
 }
 
 const SHA = 'a'.repeat(40);
-const MIGRATIONS = ['001_initial', '002_cluster', '002_tokens_expiry_revocation', '004_lifecycle'];
+const MIGRATIONS = ['001_initial', '002_cluster', '002_tokens_expiry_revocation', '004_lifecycle', '005_operations'];
 
 function newFile(ownerId: string, name: string, overrides: Partial<NewFile> = {}): NewFile {
   return { ownerId, parentId: '0', name, description: '', contentCreatedAt: new Date(), contentModifiedAt: new Date(), sha1: SHA, size: 25, blobKey: `objects/${name}`, ...overrides };

@@ -51,7 +51,11 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     if (port !== 0 && !(options.args ?? []).includes('--public-url')) args.push('--public-url', `http://127.0.0.1:${port}`);
     child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 20_000);
+      // Generous: on a loaded 2-core machine (load average 25 seen) a start takes 10-17 s.
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL'); // not left running (and holding its test process open) after the test gave up on it
+        reject(new Error(`server did not start:\n${log}`));
+      }, 60_000);
       const onData = (chunk: Buffer): void => {
         log += chunk.toString();
         const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log);

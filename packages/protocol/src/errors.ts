@@ -47,6 +47,7 @@ export const BOX_ERRORS = {
   rate_limit_exceeded: [429, 'Request rate limit exceeded, please try again later'],
   request_header_fields_too_large: [431, 'The request headers are too large'],
   internal_server_error: [500, 'Internal server error'],
+  file_integrity_error: [500, "The stored bytes of this file no longer match its SHA-1; it cannot be served until restored"],
   bad_gateway: [502, 'Bad gateway'],
   unavailable: [503, 'Unavailable'],
   insufficient_storage: [507, 'The server has no room left to store this data'],

@@ -1,6 +1,7 @@
 /** `tranche serve`: run the server until SIGTERM/SIGINT, then shut down gracefully. */
 import { Option, type Command } from 'commander';
 import { startTranche } from '../server.js';
+import { printableConfig, withConfigFile } from './config-file.js';
 import { blobOption, databaseOption, integer, origin } from './options.js';
 
 export interface ServeFlags {
@@ -30,10 +31,22 @@ export interface ServeFlags {
   headerTimeout?: number;
   idleTimeout?: number;
   keepAliveTimeout?: number;
+  metricsPort?: number;
+  metricsHost?: string;
+  minFreeDisk?: number;
+  drainDelay?: number;
+  fsckRate?: number;
+  fsckInterval?: number;
+}
+
+/** The long names of serve's flags: the keys a config file may hold. */
+export function serveKeys(program: Command): Set<string> {
+  const serve = program.commands.find((c) => c.name() === 'serve');
+  return new Set((serve?.options ?? []).map((o) => o.long?.slice(2) ?? '').filter(Boolean));
 }
 
 export function serveCommand(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description('run the Tranche server (Box chunked-upload API)')
     .addOption(new Option('--host <host>', 'interface to listen on').env('TRANCHE_HOST').default('127.0.0.1'))
@@ -62,9 +75,21 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--header-timeout <seconds>', 'time for the request headers to arrive (default 30)').env('TRANCHE_HEADER_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--idle-timeout <seconds>', 'time a connection may go without a byte moving, mid-body included (default 120)').env('TRANCHE_IDLE_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--keep-alive-timeout <seconds>', 'time an idle kept-alive connection stays open (default 65)').env('TRANCHE_KEEP_ALIVE_TIMEOUT').argParser(integer(1)))
-    .action(async (flags: ServeFlags) => {
-      await serve(flags);
-    });
+    .addOption(new Option('--metrics-port <port>', 'serve /livez, /readyz and /metrics on this port only (default: on the main port)').env('TRANCHE_METRICS_PORT').argParser(integer(0)))
+    .addOption(new Option('--metrics-host <host>', 'interface of the --metrics-port listener (default: --host)').env('TRANCHE_METRICS_HOST'))
+    .addOption(new Option('--min-free-disk <bytes>', '/readyz fails below this much free space where the server writes (default 1073741824)').env('TRANCHE_MIN_FREE_DISK').argParser(integer(0)))
+    .addOption(new Option('--drain-delay <seconds>', 'on SIGTERM, seconds /readyz answers 503 before the listener closes (default 0)').env('TRANCHE_DRAIN_DELAY').argParser(integer(0)))
+    .addOption(new Option('--fsck-rate <bytes>', 'run the integrity check continuously, reading at most this many bytes a second (default 0: off)').env('TRANCHE_FSCK_RATE').argParser(integer(0)))
+    .addOption(new Option('--fsck-interval <seconds>', 'pause between two passes of the continuous integrity check (default 3600)').env('TRANCHE_FSCK_INTERVAL').argParser(integer(1)))
+    .option('--print-config', 'print the effective configuration (secrets masked) and exit');
+  withConfigFile(command, () => serveKeys(program));
+  command.action(async (flags: ServeFlags & { printConfig?: boolean }) => {
+    if (flags.printConfig) {
+      console.log(printableConfig(command));
+      return;
+    }
+    await serve(flags);
+  });
 }
 
 export async function serve(flags: ServeFlags): Promise<void> {
@@ -89,6 +114,12 @@ export async function serve(flags: ServeFlags): Promise<void> {
     janitorIntervalMs: flags.janitorInterval === undefined ? undefined : flags.janitorInterval * 1000,
     orphanAgeMs: seconds(flags.orphanAge),
     shutdownTimeoutMs: flags.shutdownTimeout === undefined ? undefined : flags.shutdownTimeout * 1000,
+    metricsPort: flags.metricsPort,
+    metricsHost: flags.metricsHost,
+    minFreeDiskBytes: flags.minFreeDisk,
+    drainDelayMs: seconds(flags.drainDelay),
+    fsckBytesPerSecond: flags.fsckRate,
+    fsckIntervalMs: seconds(flags.fsckInterval),
     policy: {
       minChunkedSize: flags.minChunkedSize,
       fixedPartSize: flags.partSize,
@@ -100,6 +131,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   });
   const base = server.publicUrl;
   console.log(`Tranche listening on ${server.url}`);
+  if (server.operationsUrl !== server.url) console.log(`  Operations:  ${server.operationsUrl}/metrics, /livez, /readyz`);
   console.log(`  API host:    ${base}/2.0       (e.g. GET ${base}/2.0/folders/0)`);
   console.log(`  Upload host: ${base}/api/2.0   (POST ${base}/api/2.0/files/upload_sessions)`);
   console.log(`  Metadata:    ${flags.database ? redact(flags.database) : `SQLite in ${flags.dataDir}`}`);

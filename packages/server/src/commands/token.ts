@@ -6,7 +6,9 @@
 import { Option, type Command } from 'commander';
 import { issueToken, listTokens, revokeToken, type TokenView } from '../domain/tokens.js';
 import { openMetadataStore, type MetaOptions } from '../stores.js';
+import { withConfigFile } from './config-file.js';
 import { databaseOption, integer } from './options.js';
+import { serveKeys } from './serve.js';
 
 type StoreFlags = MetaOptions & { json?: boolean };
 
@@ -19,8 +21,7 @@ function storeOptions(command: Command): Command {
 export function tokenCommand(program: Command): void {
   const token = program.command('token').description('manage access tokens');
   storeOptions(
-    token
-      .command('create')
+    withConfigFile(token.command('create'), () => serveKeys(program))
       .description('create a user if needed and print a new bearer token (last line of stdout)')
       .requiredOption('--user <name>', 'user name')
       .addOption(new Option('--ttl <seconds>', 'the token expires this many seconds from now (default: never)').env('TRANCHE_TOKEN_TTL').argParser(integer(1))),

@@ -60,6 +60,19 @@ export class Commits {
   ) {}
 
   async commit(user: UserRecord, request: CommitRequest): Promise<CommitResult> {
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
+    try {
+      const result = await this.attempt(user, request);
+      this.ctx.events?.commitFinished?.(result.status === 201 ? 'created' : 'pending', seconds());
+      return result;
+    } catch (error) {
+      this.ctx.events?.commitFinished?.('refused', seconds());
+      throw error;
+    }
+  }
+
+  private async attempt(user: UserRecord, request: CommitRequest): Promise<CommitResult> {
     let session = await sessionFor(this.ctx, user, request.sessionId, 'commit');
     if (session.state === 'committed') return this.replay(user, session);
     const digest = parseShaDigest(request.digest);
@@ -88,7 +101,7 @@ export class Commits {
       if (current.state === 'committed') return await this.replay(user, current);
       await this.completeUpload(current, parts);
       crashPoint('commit-before-transaction');
-      const outcome = await this.ctx.meta.commitSession(session.id, target, quotaCheck(this.ctx));
+      const outcome = await this.ctx.meta.commitSession(session.id, target, quotaCheck(this.ctx, user));
       crashPoint('commit-after-transaction');
       if (!outcome.ok) {
         if (outcome.conflict.kind === 'session_not_active') throw new BoxError('not_found', 'Upload session not found');
@@ -97,6 +110,7 @@ export class Commits {
         }
         throw await conflictError(this.ctx, user, outcome.conflict);
       }
+      if (!outcome.replay) this.ctx.events?.sessionCommitted?.();
       return { status: 201, files: await this.views.files(user, outcome.file) };
     } finally {
       await release();

@@ -1,6 +1,7 @@
-/** What every domain service is built from: the two stores, the policy, a clock and a logger. */
+/** What every domain service is built from: the two stores, the policy, a clock, a logger and an events watcher. */
 import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
+import type { DomainEvents } from './events.js';
 import type { UploadPolicy } from './options.js';
 
 export interface Logger {
@@ -15,4 +16,6 @@ export interface DomainContext {
   policy: UploadPolicy;
   now(): Date;
   log: Logger;
+  /** Who is told what happens (metrics); nobody when absent. */
+  events?: DomainEvents;
 }

@@ -53,6 +53,9 @@ export class FilesService {
       if (!other) throw new BoxError('not_found', 'File version not found');
       version = other;
     }
+    if (version.corruptAt) {
+      throw new BoxError('file_integrity_error', `The stored bytes of this file version failed the integrity check at ${version.corruptAt.toISOString()}`);
+    }
     const { blobs } = this.ctx;
     if (canPresign(blobs)) return { version, redirect: await blobs.presignGet(version.blobKey, blobs.presignSeconds, file.name) };
     const range = resolveRange(rangeHeader, version.size);
@@ -76,7 +79,7 @@ export class FilesService {
     const contentModifiedAt = times.contentModifiedAt ?? now;
     return this.store(user, upload, async (stored) => {
       await assertCanStore(this.ctx, user, stored.size);
-      return this.ctx.meta.createFile({ ownerId: user.id, parentId, name, description, contentCreatedAt, contentModifiedAt, ...stored }, quotaCheck(this.ctx));
+      return this.ctx.meta.createFile({ ownerId: user.id, parentId, name, description, contentCreatedAt, contentModifiedAt, ...stored }, quotaCheck(this.ctx, user));
     });
   }
 
@@ -93,7 +96,7 @@ export class FilesService {
     const contentModifiedAt = attributes.contentModifiedAt ?? this.ctx.now();
     return this.store(user, upload, async (stored) => {
       await assertCanStore(this.ctx, user, stored.size);
-      return this.ctx.meta.addVersion({ fileId: file.id, ownerId: user.id, name, contentModifiedAt, ifMatchEtag, ...stored }, quotaCheck(this.ctx));
+      return this.ctx.meta.addVersion({ fileId: file.id, ownerId: user.id, name, contentModifiedAt, ifMatchEtag, ...stored }, quotaCheck(this.ctx, user));
     });
   }
 

@@ -74,15 +74,22 @@ function quotaError(size: number, quota: number): BoxError {
  * The quota for the store to enforce inside the write that spends it (a session's reservation, a simple upload, a
  * commit), or undefined without one. `assertCanStore` is only the early answer; this is the one that decides.
  */
-export function quotaCheck(ctx: DomainContext): QuotaCheck | undefined {
-  return ctx.policy.userQuota === null ? undefined : { limit: ctx.policy.userQuota, now: ctx.now() };
+export function quotaCheck(ctx: DomainContext, user: UserRecord): QuotaCheck | undefined {
+  const limit = quotaOf(ctx, user);
+  return limit === null ? undefined : { limit, now: ctx.now() };
+}
+
+/** The user's own quota (`tranche users set-quota`), else the server's `--user-quota`; null: unlimited. */
+export function quotaOf(ctx: DomainContext, user: UserRecord): number | null {
+  return user.quota ?? ctx.policy.userQuota;
 }
 
 /** Bytes the user may still add, or null without a quota (stored versions and open sessions count). */
 export async function remainingQuota(ctx: DomainContext, user: UserRecord): Promise<number | null> {
-  if (ctx.policy.userQuota === null) return null;
+  const quota = quotaOf(ctx, user);
+  if (quota === null) return null;
   const used = (await ctx.meta.storageUsed(user.id)) + (await ctx.meta.reservedBySessions(user.id, ctx.now()));
-  return Math.max(0, ctx.policy.userQuota - used);
+  return Math.max(0, quota - used);
 }
 
 /**
@@ -95,7 +102,7 @@ export async function assertCanStore(ctx: DomainContext, user: UserRecord, size:
     throw new BoxError('file_size_limit_exceeded', `File size ${size} exceeds the maximum of ${policy.maxFileSize} bytes`);
   }
   const remaining = await remainingQuota(ctx, user);
-  if (remaining !== null && size > remaining) throw quotaError(size, policy.userQuota!);
+  if (remaining !== null && size > remaining) throw quotaError(size, quotaOf(ctx, user)!);
 }
 
 export { MAX_DEPTH };

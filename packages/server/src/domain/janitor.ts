@@ -6,6 +6,7 @@
 import type { BlobGarbage } from './blob-garbage.js';
 import type { DomainContext } from './context.js';
 import type { Trash } from './trash.js';
+import type { JanitorReport } from './events.js';
 import { OrphanUploads } from './orphan-uploads.js';
 import type { UploadSessions } from './upload-sessions.js';
 
@@ -13,7 +14,7 @@ const BATCH = 100;
 
 export class Janitor {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private running: Promise<JanitorReport | undefined> | undefined;
   private readonly orphans: OrphanUploads;
   private readonly stopping = new AbortController();
 
@@ -39,41 +40,51 @@ export class Janitor {
   }
 
   /** One pass; returns how many sessions it released. Overlapping calls share the pass. */
-  sweep(): Promise<number> {
+  async sweep(): Promise<number> {
+    return (await this.sweepReport())?.releasedSessions ?? 0;
+  }
+
+  /** One pass and what it freed; undefined when another process was running the janitor. Overlapping calls share it. */
+  sweepReport(): Promise<JanitorReport | undefined> {
     this.running ??= this.pass().finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async pass(): Promise<number> {
+  private async pass(): Promise<JanitorReport | undefined> {
     try {
       const outcome = await this.ctx.meta.exclusively('janitor', async () => {
-        const released = await this.release();
+        const report: JanitorReport = { releasedSessions: 0, freedBytes: 0, removedOrphans: 0 };
+        await this.release(report);
         await this.purgeTrash();
-        await this.removeOrphans();
-        return released;
+        report.removedOrphans = await this.removeOrphans();
+        return report;
       });
-      return outcome.ran ? outcome.value : 0;
+      if (!outcome.ran) return undefined;
+      this.ctx.events?.janitorRan?.(outcome.value);
+      return outcome.value;
     } catch (error) {
       this.ctx.log.error({ err: error }, 'janitor pass failed');
-      return 0;
+      return undefined;
     }
   }
 
-  private async release(): Promise<number> {
-    let released = 0;
+  private async release(report: JanitorReport): Promise<void> {
     try {
       for (;;) {
         const batch = await this.ctx.meta.sessionsToPurge(this.ctx.now(), BATCH);
         for (const session of batch) {
-          if (await this.sessions.release(session)) released++;
+          if (await this.sessions.release(session)) {
+            report.releasedSessions++;
+            report.freedBytes += session.fileSize;
+          }
         }
         if (batch.length < BATCH) break;
       }
     } catch (error) {
       this.ctx.log.error({ err: error }, 'janitor pass failed');
     }
-    if (released > 0) this.ctx.log.info({ released }, 'janitor released expired or aborted sessions');
-    return released;
+    const { releasedSessions: released, freedBytes } = report;
+    if (released > 0) this.ctx.log.info({ released, freedBytes }, 'janitor released expired or aborted sessions');
   }
 
   /** Trash past the retention, then every blob left recorded as garbage (by this pass or a crash before it). */
@@ -92,12 +103,14 @@ export class Janitor {
     }
   }
 
-  private async removeOrphans(): Promise<void> {
+  private async removeOrphans(): Promise<number> {
     try {
       const removed = await this.orphans.sweepIfDue(this.stopping.signal);
       if (removed > 0) this.ctx.log.info({ removed }, 'janitor removed upload blobs without a session');
+      return removed;
     } catch (error) {
       this.ctx.log.error({ err: error }, 'janitor: removing upload blobs without a session failed');
+      return 0;
     }
   }
 }

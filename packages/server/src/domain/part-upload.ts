@@ -8,6 +8,7 @@ import { BoxError, hexToBase64, invalidParameter, parseContentRange, parseShaDig
 import { BodyLengthError, UploadLostError, type ByteSource } from '../store/blob-store.js';
 import type { PartRecord, SessionRecord, UserRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
+import type { PartRejection } from './events.js';
 import { crashPoint } from './crash-points.js';
 import { partIdFor } from './ids.js';
 import type { PartClaims } from './part-claims.js';
@@ -40,6 +41,15 @@ export class PartUploads {
    * HTTP server then drains the unread body so the connection stays usable.
    */
   async upload(user: UserRecord, request: PartUploadRequest): Promise<UploadPart> {
+    try {
+      return await this.checkedUpload(user, request);
+    } catch (error) {
+      this.ctx.events?.partRejected?.(rejectionOf(error, request.signal));
+      throw error;
+    }
+  }
+
+  private async checkedUpload(user: UserRecord, request: PartUploadRequest): Promise<UploadPart> {
     const session = await sessionFor(this.ctx, user, request.sessionId, 'upload');
     const { offset, size, sha1 } = checkHeaders(session, request);
     const release = await this.claims.acquire(session.id, offset, request.signal);
@@ -77,7 +87,8 @@ export class PartUploads {
         : new BoxError('not_found', 'Upload session not found');
     }
     if (!outcome.inserted) sameOrOverlap(outcome.part, size, expectedSha1);
-    this.hasher.partStored(session.id, part.offset + part.size);
+    else this.ctx.events?.partAccepted?.(size);
+    this.hasher.partStored(session.id, part.offset + part.size, part.size);
     crashPoint('part-recorded');
     return outcome.part;
   }
@@ -132,6 +143,16 @@ async function* verified(body: ByteSource, hash: ReturnType<typeof createHash>, 
   if (actual !== expectedSha1) {
     throw new BoxError('digest_mismatch', `Part digest was incorrect. Actual: ${hexToBase64(actual)} Expected: ${hexToBase64(expectedSha1)}`);
   }
+}
+
+/** The reason a part was refused, for whoever counts refusals. */
+function rejectionOf(error: unknown, signal: AbortSignal): PartRejection {
+  if (signal.aborted) return 'aborted';
+  const code = error instanceof BoxError ? error.code : undefined;
+  if (code === 'digest_mismatch') return 'digest_mismatch';
+  if (code === 'range_overlaps_existing_part') return 'overlap';
+  if (code === 'request_size_mismatch' || code === 'invalid_range' || code === 'length_required') return 'size';
+  return 'other';
 }
 
 function bodyError(error: unknown, expected: number): unknown {

@@ -88,12 +88,13 @@ export class UploadSessions {
       uploadCompleted: false,
     };
     try {
-      const created = await ctx.meta.createSession(session, quotaCheck(ctx));
+      const created = await ctx.meta.createSession(session, quotaCheck(ctx, user));
       if (!created.ok) throw await conflictError(ctx, user, created.conflict);
     } catch (error) {
       await ctx.blobs.abortUpload(upload).catch(() => {});
       throw error;
     }
+    ctx.events?.sessionCreated?.();
     return sessionView(session, 0, ctx.policy.publicUrl);
   }
 
@@ -126,14 +127,29 @@ export class UploadSessions {
   async abort(user: UserRecord, id: string): Promise<void> {
     const session = await findSession(this.ctx, user, id);
     if (session.state !== 'active') return;
-    await this.ctx.meta.abortSession(id);
-    await this.release(session);
+    if ((await this.ctx.meta.abortSession(id)) === 'aborted') this.ctx.events?.sessionAborted?.();
+    await this.release({ ...session, state: 'aborted' });
+  }
+
+  /**
+   * The operator's abort (`tranche sessions abort`): any user's session; an active one (expired or not) is aborted
+   * and its bytes released. Undefined when there is no such session.
+   */
+  async abortById(id: string): Promise<{ aborted: boolean; state: string; released: boolean } | undefined> {
+    const session = await this.ctx.meta.getSession(id);
+    if (!session) return undefined;
+    if (session.state !== 'active') return { aborted: false, state: session.state, released: session.purged };
+    const state = await this.ctx.meta.abortSession(id);
+    if (state !== 'aborted') return { aborted: false, state: state ?? 'missing', released: false };
+    this.ctx.events?.sessionAborted?.();
+    return { aborted: true, state, released: await this.release({ ...session, state: 'aborted' }) };
   }
 
   /**
    * Releases the bytes of an aborted or expired session; also used by the janitor. The release is first won
    * against commits in the store (a commit that got there first keeps the bytes), then the bytes go, then the
-   * records: a crash in between leaves a release the janitor resumes. Returns whether it released.
+   * records: a crash in between leaves a release the janitor resumes. Returns whether it released. An active
+   * session released here is one that expired.
    */
   async release(session: SessionRecord): Promise<boolean> {
     if (!(await this.ctx.meta.beginRelease(session.id, this.ctx.now()))) return false;
@@ -141,6 +157,7 @@ export class UploadSessions {
     crashPoint('session-blob-released');
     await this.ctx.meta.markPurged(session.id);
     await this.hasher.forget(session.id);
+    if (session.state === 'active') this.ctx.events?.sessionExpired?.();
     return true;
   }
 

@@ -51,6 +51,8 @@ export class WholeFileHasher {
   private readonly live = new Map<string, number>();
   /** Sessions with parts stored through this instance beyond the hashed prefix. */
   private readonly watched = new Map<string, Watch>();
+  /** Per session, bytes of parts stored through this instance and bytes folded here (the backlog is the gap). */
+  private readonly backlog = new Map<string, { stored: number; folded: number }>();
   private watchTimer: NodeJS.Timeout | undefined;
 
   /** `clustered`: other instances store parts of the same sessions, so parts held here wait for the prefix. */
@@ -60,8 +62,14 @@ export class WholeFileHasher {
     readonly clustered = false,
   ) {}
 
-  /** A part ending at `end` was stored through this instance: fold it now, or as soon as the prefix reaches it. */
-  partStored(sessionId: string, end: number): void {
+  /**
+   * A part of `size` bytes ending at `end` was stored through this instance: fold it now, or as soon as the prefix
+   * reaches it.
+   */
+  partStored(sessionId: string, end: number, size = 0): void {
+    const counts = this.backlog.get(sessionId);
+    if (counts) counts.stored += size;
+    else this.backlog.set(sessionId, { stored: size, folded: 0 });
     if (this.clustered) {
       const watch = this.watched.get(sessionId);
       if (watch) watch.end = Math.max(watch.end, end);
@@ -115,7 +123,15 @@ export class WholeFileHasher {
   async forget(sessionId: string): Promise<void> {
     this.unsaved.delete(sessionId);
     this.watched.delete(sessionId);
+    this.backlog.delete(sessionId);
     if (this.live.delete(sessionId)) await this.ranges?.forgetLive(sessionId);
+  }
+
+  /** Bytes of parts stored through this instance that its whole-file hashing has not folded yet. */
+  get backlogBytes(): number {
+    let behind = 0;
+    for (const { stored, folded } of this.backlog.values()) behind += Math.max(0, stored - folded);
+    return behind;
   }
 
   /** How many sessions this instance keeps hash progress or a watch for, in memory. */
@@ -162,6 +178,9 @@ export class WholeFileHasher {
       } else {
         await this.foldResumable(session, source, progress.state, from, end);
       }
+      const counts = this.backlog.get(sessionId);
+      if (counts) counts.folded += end - from;
+      if (end >= session.fileSize) this.backlog.delete(sessionId);
       session = await meta.getSession(sessionId);
     }
     await this.settle(sessionId, session);

@@ -4,7 +4,6 @@
  * rendering every error once, as Box's ClientError envelope — including the errors Node meets before a request
  * exists (see connection-errors.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { BoxError } from '@tranche/protocol';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { hashToken, presentedToken } from '../domain/auth.js';
@@ -16,7 +15,9 @@ import { ConnectionGate, defaultMaxConnections } from './connection-gate.js';
 import { sendError } from './error-envelope.js';
 import { JSON_BODY_LIMIT, useShallowJson } from './json-body.js';
 import { JsonParserPool } from './json-parser-pool.js';
+import { operationsRoutes, type OperationsEndpoints } from './operations-routes.js';
 import { rateLimiting } from './rate-limit.js';
+import { observeRequests, requestIdOf } from './request-observer.js';
 import { RouteTable } from './route-table.js';
 import { fileRoutes } from './routes/files.js';
 import { fileVersionRoutes } from './routes/file-versions.js';
@@ -49,6 +50,10 @@ export interface HttpOptions {
   maxConnections?: number;
   /** Connections held at once per client address, IPv6 per /64 (default 256; 0: no cap). */
   maxConnectionsPerAddress?: number;
+  /** Metrics and readiness; their endpoints go on this app unless `operationsListener` says they have their own. */
+  operations?: OperationsEndpoints;
+  /** The operations endpoints are served by a listener of their own (`--metrics-port`), not under this app. */
+  operationsListener?: boolean;
 }
 
 /** The defaults, and why (docs/RELIABILITY.md, "Security and limits"). */
@@ -69,7 +74,7 @@ export const HTTP_DEFAULTS = {
   // Far above what a client needs (the CLI uses 4 parts in parallel, a browser 6 connections per host), far below
   // what would starve others: 40 such clients to reach the total cap.
   maxConnectionsPerAddress: 256,
-} as const satisfies Required<Omit<HttpOptions, 'logLevel' | 'maxConnections'>>;
+} as const satisfies Required<Omit<HttpOptions, 'logLevel' | 'maxConnections' | 'operations' | 'operationsListener'>>;
 
 /** Largest request head (request line and headers); beyond it → 431. Node's default, stated. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -113,8 +118,8 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
         }),
       },
     },
-    logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomBytes(8).toString('hex'),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdOf,
     bodyLimit: JSON_BODY_LIMIT,
     requestTimeout: settings.requestTimeoutMs,
     connectionTimeout: settings.idleTimeoutMs,
@@ -123,7 +128,7 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     http: { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: TIMEOUT_CHECK_MS, requireHostHeader: false },
     clientErrorHandler: makeClientErrorHandler(() => app.log),
     frameworkErrors: (error, request, reply) => {
-      reply.header('box-request-id', request.id);
+      reply.header('box-request-id', request.id).header('x-request-id', request.id);
       sendError(request, reply, frameworkError(error.code, request.url));
     },
     // Requests arriving during a shutdown are refused in the onRequest hook, with a Box body.
@@ -136,10 +141,13 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
   useShallowJson(app);
   const routes = new RouteTable(app);
 
+  observeRequests(app, options.operations?.metrics);
+  const metrics = options.operations?.metrics;
   const withinRate = await rateLimiting(app, {
     perMinute: settings.rateLimit,
     partsPerMinute: settings.partRateLimit,
     anonymousPerMinute: settings.anonymousRateLimit,
+    onReject: (budget) => metrics?.rateLimitRejected(budget),
   });
   app.decorateRequest('user', undefined);
   let closing = false;
@@ -147,7 +155,7 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     closing = true;
   });
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('box-request-id', request.id);
+    if (request.routeOptions.config?.operations === true) return;
     if (closing) {
       reply.header('connection', 'close').header('retry-after', '1');
       throw new BoxError('unavailable', 'The server is shutting down; retry shortly');
@@ -185,7 +193,8 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     // A client without a valid token keeps no connection: answered, it is closed (lingering when the request is
     // still arriving; see connection-gate.ts), so it can neither trickle a refused body nor idle on a keep-alive.
     if (!request.user) {
-      reply.header('connection', 'close');
+      // Health checks and scrapes (no token by design) keep their connection, as any monitoring client expects.
+      if (request.routeOptions.config?.operations !== true) reply.header('connection', 'close');
       return;
     }
     if (request.raw.complete) return;
@@ -202,6 +211,7 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
 
   const parsers = new JsonParserPool();
   app.addHook('onClose', () => parsers.close());
+  if (options.operations && !options.operationsListener) await app.register(operationsRoutes, options.operations);
   for (const prefix of PREFIXES) {
     await app.register(uploadSessionRoutes, { prefix, domain, parsers });
     await app.register(fileRoutes, { prefix, domain });

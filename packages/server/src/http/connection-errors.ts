@@ -47,7 +47,7 @@ export function answerOnSocket(socket: Duplex, error: BoxError): void {
     socket.write(
       `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n` +
         `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-        `box-request-id: ${requestId}\r\n${extra}connection: close\r\n\r\n${body}`,
+        `box-request-id: ${requestId}\r\nx-request-id: ${requestId}\r\n${extra}connection: close\r\n\r\n${body}`,
     );
     lingeringClose(socket as Socket);
     return;
@@ -87,7 +87,7 @@ export function answerEdgeCases(server: Server): void {
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
     const requestId = randomBytes(8).toString('hex');
     const error = new BoxError('expectation_failed', `Unsupported expectation ${JSON.stringify(String(request.headers.expect).slice(0, 100))}`);
-    response.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'box-request-id': requestId, connection: 'close' });
+    response.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'box-request-id': requestId, 'x-request-id': requestId, connection: 'close' });
     response.end(JSON.stringify(envelope(error, requestId)));
   });
 }

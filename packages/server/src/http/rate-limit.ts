@@ -18,6 +18,8 @@ export interface RateLimits {
   partsPerMinute: number;
   /** Requests without a valid token per minute per client address, any route; 0: unlimited. */
   anonymousPerMinute: number;
+  /** Told of every request refused, with the budget it exceeded. */
+  onReject?(budget: 'requests' | 'parts' | 'anonymous'): void;
 }
 
 declare module 'fastify' {
@@ -37,21 +39,22 @@ type Check = (request: FastifyRequest) => Promise<void>;
 export async function rateLimiting(app: FastifyInstance, limits: RateLimits): Promise<Check> {
   app.decorateRequest('rateKey', '');
   await app.register(rateLimit, { global: false });
-  const budget = (max: number): Check | undefined => {
+  const budget = (max: number, name: 'requests' | 'parts' | 'anonymous'): Check | undefined => {
     if (max <= 0) return undefined;
     const limiter = app.createRateLimit({ max, timeWindow: RATE_WINDOW_MS, keyGenerator: (request) => request.rateKey });
     return async (request) => {
       const outcome = await limiter(request);
       if (outcome.isAllowed || !outcome.isExceeded) return;
+      limits.onReject?.(name);
       const seconds = Math.max(1, outcome.ttlInSeconds);
       throw new BoxError('rate_limit_exceeded', `More than ${max} requests in a minute; retry in ${seconds} s`, null, {
         'retry-after': String(seconds),
       });
     };
   };
-  const general = budget(limits.perMinute);
-  const parts = budget(limits.partsPerMinute);
-  const anonymous = budget(limits.anonymousPerMinute);
+  const general = budget(limits.perMinute, 'requests');
+  const parts = budget(limits.partsPerMinute, 'parts');
+  const anonymous = budget(limits.anonymousPerMinute, 'anonymous');
   return async (request) => {
     const check = !request.user ? anonymous : request.routeOptions.config?.partUpload === true ? parts : general;
     await check?.(request);

@@ -8,6 +8,8 @@ export interface UserRecord {
   id: string;
   name: string;
   login: string;
+  /** Bytes this user may store, overriding the server's quota; null or absent: the server's. */
+  quota?: number | null;
 }
 
 /** A bearer token as the store knows it: never the token itself, only its SHA-256. */
@@ -56,6 +58,8 @@ export interface VersionRecord {
   createdAt: Date;
   /** Set when this (non-current) version was moved to the trash on its own. */
   trashedAt: Date | null;
+  /** When the integrity check found the stored bytes wrong (downloads are refused); null or absent while right. */
+  corruptAt?: Date | null;
 }
 
 export interface FileRecord extends ItemRecord {

@@ -52,6 +52,10 @@ export async function openPostgresMetadataStore(options: PostgresOptions): Promi
   // An idle connection that breaks (database restart) is dropped by the pool; the next query opens a new one.
   // Without a listener the 'error' event would end the process.
   pool.on('error', () => {});
+  // The same for a connection that breaks while checked out but between queries (the janitor's advisory-lock
+  // connection, a transaction between statements): pg emits 'error' on the client, which with no listener would end
+  // the process; the next query on it fails instead, and the pool drops it when released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     const applied = await migrateToLatest(db, postgresTraits);

@@ -110,6 +110,17 @@ function migrations(traits: DialectTraits): Record<string, Migration> {
       },
     },
     '004_lifecycle': { up: (db: Kysely<any>) => lifecycleUp(db, traits) },
+    // Operations (issue 15): per-user quota and disabling; the integrity check's findings per file version.
+    '005_operations': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('users').addColumn('quota', int).execute();
+        await db.schema.alterTable('users').addColumn('disabled_at', int).execute();
+        await db.schema.alterTable('versions').addColumn('verified_at', int).execute();
+        await db.schema.alterTable('versions').addColumn('corrupt_at', int).execute();
+        await db.schema.alterTable('versions').addColumn('corrupt_detail', 'text').execute();
+        await db.schema.createIndex('versions_corrupt').on('versions').column('corrupt_at').execute();
+      },
+    },
   };
 }
 

@@ -12,7 +12,7 @@ export function nameKey(name: string): string {
 }
 
 export function toUser(row: Selectable<UsersTable>): UserRecord {
-  return { id: id(row.id), name: row.name, login: row.login };
+  return { id: id(row.id), name: row.name, login: row.login, quota: row.quota === null || row.quota === undefined ? null : num(row.quota) };
 }
 
 export function toItem(row: Selectable<ItemsTable>): ItemRecord {
@@ -34,7 +34,10 @@ export function toItem(row: Selectable<ItemsTable>): ItemRecord {
   };
 }
 
-export function toVersion(row: Selectable<VersionsTable>): VersionRecord {
+/** A versions row; listings select it without the integrity columns. */
+type VersionRow = Omit<Selectable<VersionsTable>, 'verified_at' | 'corrupt_at' | 'corrupt_detail'> & Partial<Pick<Selectable<VersionsTable>, 'corrupt_at'>>;
+
+export function toVersion(row: VersionRow): VersionRecord {
   return {
     id: id(row.id),
     fileId: id(row.file_id),
@@ -43,10 +46,11 @@ export function toVersion(row: Selectable<VersionsTable>): VersionRecord {
     blobKey: row.blob_key,
     createdAt: date(row.created_at),
     trashedAt: row.trashed_at === null || row.trashed_at === undefined ? null : date(row.trashed_at),
+    corruptAt: row.corrupt_at === null || row.corrupt_at === undefined ? null : date(row.corrupt_at),
   };
 }
 
-export function toFile(item: Selectable<ItemsTable>, version: Selectable<VersionsTable>): FileRecord {
+export function toFile(item: Selectable<ItemsTable>, version: VersionRow): FileRecord {
   return { ...toItem(item), type: 'file', versionId: id(version.id), version: toVersion(version) };
 }
 

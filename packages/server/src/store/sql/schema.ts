@@ -9,6 +9,10 @@ export interface UsersTable {
   name: string;
   login: string;
   created_at: Int;
+  /** Bytes this user may store, overriding --user-quota; null: the server's default. */
+  quota: Int | null;
+  /** When the user was disabled (epoch ms): their tokens no longer authenticate. */
+  disabled_at: Int | null;
 }
 
 export interface TokensTable {
@@ -51,6 +55,11 @@ export interface VersionsTable {
   created_at: Int;
   /** Epoch ms when this version alone was moved to the trash; null otherwise. */
   trashed_at: Int | null;
+  /** When the integrity check last read the blob and found the SHA-1 right (epoch ms). */
+  verified_at: Int | null;
+  /** When the integrity check found the blob's bytes wrong or unreadable; null while they are right. */
+  corrupt_at: Int | null;
+  corrupt_detail: string | null;
 }
 
 /** How many versions name each blob; the blob is freed when the count reaches 0 (copies share blobs). */

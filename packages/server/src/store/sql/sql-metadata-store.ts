@@ -41,6 +41,7 @@ import { fromSession, toPart, toSession, toUser } from './rows.js';
 import { readFile, rerunOnNameRace, type Db, type SqlContext } from './sql-context.js';
 import { TrashSql } from './trash-sql.js';
 import { VersionsSql } from './versions-sql.js';
+import { SqlOperations } from './operations-queries.js';
 import type { Database } from './schema.js';
 import { SqlTokens } from './tokens.js';
 
@@ -76,6 +77,11 @@ export class SqlMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  /** The operator's queries (users, sessions, integrity findings), in operations-queries.ts. */
+  operations(): SqlOperations {
+    return new SqlOperations(this.db, this.traits);
   }
 
   // ---- users and tokens

@@ -43,6 +43,8 @@ export class SqlTokens {
       .selectAll('users')
       .select(['tokens.hash', 'tokens.user_id', 'tokens.created_at as token_created_at', 'tokens.expires_at', 'tokens.revoked_at'])
       .where('tokens.hash', '=', tokenHash)
+      // A disabled user's tokens authenticate nobody (`tranche users disable`), like a revoked one.
+      .where('users.disabled_at', 'is', null)
       .executeTakeFirst();
     if (!row) return undefined;
     const token = toToken({ ...row, created_at: row.token_created_at, user_name: row.name });
