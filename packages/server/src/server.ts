@@ -34,6 +34,8 @@ export interface TrancheServerOptions extends StoreOptions, HttpOptions {
 export interface TrancheServer {
   url: string;
   publicUrl: string;
+  /** Whether the browser uploader is served at `/`. */
+  webPage: boolean;
   app: FastifyInstance;
   domain: Domain;
   close(): Promise<void>;
@@ -79,7 +81,7 @@ export async function startTranche(options: TrancheServerOptions): Promise<Tranc
       await hashWorker.close();
       await meta.close();
     })());
-  return { url, publicUrl, app, domain, close };
+  return { url, publicUrl, webPage: app.hasRoute({ method: 'GET', url: '/' }), app, domain, close };
 }
 
 function checkPartSize(blobs: BlobStore, fixedPartSize: number | null | undefined): void {

@@ -1,7 +1,7 @@
 /** `tranche serve`: run the server until SIGTERM/SIGINT, then shut down gracefully. */
 import { Option, type Command } from 'commander';
 import { startTranche } from '../server.js';
-import { blobOption, databaseOption, integer, origin } from './options.js';
+import { blobOption, databaseOption, integer, origin, origins } from './options.js';
 
 export interface ServeFlags {
   host: string;
@@ -26,6 +26,8 @@ export interface ServeFlags {
   headerTimeout?: number;
   idleTimeout?: number;
   keepAliveTimeout?: number;
+  corsOrigin?: string[];
+  webPage: boolean;
 }
 
 export function serveCommand(program: Command): void {
@@ -54,6 +56,8 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--header-timeout <seconds>', 'time for the request headers to arrive (default 30)').env('TRANCHE_HEADER_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--idle-timeout <seconds>', 'time a connection may go without a byte moving, mid-body included (default 120)').env('TRANCHE_IDLE_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--keep-alive-timeout <seconds>', 'time an idle kept-alive connection stays open (default 65)').env('TRANCHE_KEEP_ALIVE_TIMEOUT').argParser(integer(1)))
+    .addOption(new Option('--cors-origin <origins>', 'origins (comma-separated, or *) allowed to call the API from a browser page').env('TRANCHE_CORS_ORIGIN').argParser(origins))
+    .addOption(new Option('--no-web-page', 'do not serve the browser uploader at /').env('TRANCHE_NO_WEB_PAGE'))
     .action(async (flags: ServeFlags) => {
       await serve(flags);
     });
@@ -75,6 +79,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
     headersTimeoutMs: seconds(flags.headerTimeout),
     idleTimeoutMs: seconds(flags.idleTimeout),
     keepAliveTimeoutMs: seconds(flags.keepAliveTimeout),
+    corsOrigins: flags.corsOrigin,
+    webRoot: flags.webPage === false ? false : undefined,
     janitorIntervalMs: flags.janitorInterval === undefined ? undefined : flags.janitorInterval * 1000,
     orphanAgeMs: seconds(flags.orphanAge),
     shutdownTimeoutMs: flags.shutdownTimeout === undefined ? undefined : flags.shutdownTimeout * 1000,
@@ -90,6 +96,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   console.log(`Tranche listening on ${server.url}`);
   console.log(`  API host:    ${base}/2.0       (e.g. GET ${base}/2.0/folders/0)`);
   console.log(`  Upload host: ${base}/api/2.0   (POST ${base}/api/2.0/files/upload_sessions)`);
+  if (server.webPage) console.log(`  Web page:    ${base}/          (sign in with a token)`);
   console.log(`  Metadata:    ${flags.database ? redact(flags.database) : `SQLite in ${flags.dataDir}`}`);
   console.log(`  Blobs:       ${flags.blob ?? `files in ${flags.dataDir}`}`);
   console.log(`  Get a token: npx tranche token create --user alice ${flags.database ? '--database …' : `--data-dir ${flags.dataDir}`}`);

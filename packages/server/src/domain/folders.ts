@@ -7,7 +7,7 @@ import { conflictError, requireFolder } from './item-checks.js';
 import { validateName } from './names.js';
 import { pagingParam } from './query-params.js';
 import { asObject } from './upload-sessions.js';
-import { itemMini } from './views.js';
+import { boxTime, itemMini } from './views.js';
 
 const SORTS: readonly ItemSort[] = ['id', 'name', 'date', 'size'];
 
@@ -16,7 +16,11 @@ export interface ItemsQuery {
   limit?: string;
   sort?: string;
   direction?: string;
+  /** Box's `fields`: of the extra fields, size, modified_at and content_modified_at are added to each entry. */
+  fields?: string;
 }
+
+const EXTRA_FIELDS = ['size', 'modified_at', 'content_modified_at'] as const;
 
 export class Folders {
   constructor(
@@ -56,11 +60,23 @@ export class Folders {
     const sort = typeof query.sort === 'string' && (SORTS as readonly string[]).includes(query.sort) ? (query.sort as ItemSort) : 'name';
     const direction = typeof query.direction === 'string' && query.direction.toUpperCase() === 'DESC' ? 'DESC' : 'ASC';
     const page = await this.ctx.meta.listChildren(user.id, id, { offset, limit, sort, direction });
-    return { total_count: page.total, entries: page.entries.map(itemMini), offset, limit, order: [{ by: sort, direction }] };
+    const extras = typeof query.fields === 'string' ? EXTRA_FIELDS.filter((f) => query.fields!.split(',').map((x) => x.trim()).includes(f)) : [];
+    const entries = page.entries.map((item) => (extras.length === 0 ? itemMini(item) : withFields(item, extras)));
+    return { total_count: page.total, entries, offset, limit, order: [{ by: sort, direction }] };
   }
 
   private async require(user: UserRecord, id: string) {
     if (!ITEM_ID_PATTERN.test(id)) throw new BoxError('not_found', 'Folder not found');
     return requireFolder(this.ctx, user, id);
   }
+}
+
+function withFields(item: Parameters<typeof itemMini>[0], fields: ReadonlyArray<(typeof EXTRA_FIELDS)[number]>): ReturnType<typeof itemMini> {
+  const out: Record<string, unknown> = { ...itemMini(item) };
+  for (const field of fields) {
+    if (field === 'size') out['size'] = 'version' in item ? item.version.size : 0;
+    if (field === 'modified_at') out['modified_at'] = boxTime(item.modifiedAt);
+    if (field === 'content_modified_at') out['content_modified_at'] = boxTime(item.contentModifiedAt);
+  }
+  return out as unknown as ReturnType<typeof itemMini>;
 }

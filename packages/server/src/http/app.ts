@@ -15,6 +15,7 @@ import { rateLimiting } from './rate-limit.js';
 import { fileRoutes } from './routes/files.js';
 import { folderRoutes } from './routes/folders.js';
 import { uploadSessionRoutes } from './routes/upload-sessions.js';
+import { defaultWebRoot, useCors, useWebPage } from './web-page.js';
 import './request-user.js';
 
 export const PREFIXES = ['/api/2.0', '/2.0'] as const;
@@ -34,6 +35,10 @@ export interface HttpOptions {
   rateLimit?: number;
   /** Part PUTs per minute per token (default 0: unlimited). */
   partRateLimit?: number;
+  /** Origins allowed to call the API from a browser (CORS); '*' for any. Default: none. */
+  corsOrigins?: readonly string[];
+  /** Directory of the browser uploader served at `/` (default: @tranche/web's build, when present); false: none. */
+  webRoot?: string | false;
 }
 
 /** The defaults, and why (docs/RELIABILITY.md, "Security and limits"). */
@@ -48,7 +53,7 @@ export const HTTP_DEFAULTS = {
   rateLimit: 1000,
   // Part PUTs are paced by bandwidth and bounded by the part size; a limit would only slow fast uploaders.
   partRateLimit: 0,
-} as const satisfies Required<Omit<HttpOptions, 'logLevel'>>;
+} as const satisfies Required<Omit<HttpOptions, 'logLevel' | 'corsOrigins' | 'webRoot'>>;
 
 /** Largest request head (request line and headers); beyond it → 431. Node's default, stated. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -100,6 +105,10 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
   useShallowJson(app);
 
   const withinRate = await rateLimiting(app, { perMinute: settings.rateLimit, partsPerMinute: settings.partRateLimit });
+  const corsOrigins = options.corsOrigins ?? [];
+  // Before the authentication hook: a refused request must still carry the CORS headers for the page to read it.
+  await useCors(app, corsOrigins);
+  const webRoot = options.webRoot === false ? undefined : (options.webRoot ?? defaultWebRoot());
   app.decorateRequest('user', undefined);
   let closing = false;
   app.addHook('preClose', async () => {
@@ -113,6 +122,13 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     }
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       throw new BoxError('bad_request', 'HTTP/1.1 requests must carry a Host header');
+    }
+    // The page's own files and CORS preflights need no token (still rate-limited, by address).
+    const outsideApi = webRoot !== undefined && (request.method === 'GET' || request.method === 'HEAD') && !isApiPath(request.url);
+    if (outsideApi || (corsOrigins.length > 0 && request.method === 'OPTIONS')) {
+      request.rateKey = `ip:${request.ip}`;
+      await withinRate(request);
+      return;
     }
     const query = request.query as Record<string, unknown>;
     const token = presentedToken(request.headers.authorization, query.access_token);
@@ -145,6 +161,7 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     return sendError(request, reply, error);
   });
 
+  if (webRoot !== undefined) await useWebPage(app, webRoot);
   for (const prefix of PREFIXES) {
     await app.register(uploadSessionRoutes, { prefix, domain });
     await app.register(fileRoutes, { prefix, domain });
@@ -176,6 +193,11 @@ const KNOWN_PATHS = [
   /^\/files\/[^/]+(\/content)?$/,
   /^\/folders(\/[^/]+(\/items)?)?$/,
 ];
+
+function isApiPath(url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
 
 function isKnownPath(path: string): boolean {
   const prefix = PREFIXES.find((p) => path.startsWith(`${p}/`));
