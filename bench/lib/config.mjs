@@ -23,6 +23,9 @@ const FULL = {
   metadataConnections: 10,
   listParts: 1000,
   profileBytes: 1 * GiB,
+  /** The browser uploader (issue 14): a page upload against the CLI, and a larger one for the JS heap. */
+  webBytes: 1 * GiB,
+  webHeapBytes: 4 * GiB,
 };
 
 const QUICK = {
@@ -36,9 +39,11 @@ const QUICK = {
   downloadBytes: 64 * MiB,
   metadataSeconds: 2,
   profileBytes: 64 * MiB,
+  webBytes: 64 * MiB,
+  webHeapBytes: 128 * MiB,
 };
 
-export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster'];
+export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster', 'web'];
 
 export function loadConfig(env = process.env) {
   const quick = Boolean(env.BENCH_QUICK) && env.BENCH_QUICK !== '0';

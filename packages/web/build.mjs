@@ -22,7 +22,7 @@ await esbuild.build({
   format: 'esm',
   platform: 'browser',
   target,
-  minify: true,
+  minify: process.env.TRANCHE_WEB_DEBUG ? false : true,
   sourcemap: true,
   jsx: 'automatic',
   jsxImportSource: 'preact',

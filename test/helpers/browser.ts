@@ -1,12 +1,10 @@
 /**
  * Real headless Chromium for the browser-uploader tests: Debian's `chromium` (or $TRANCHE_CHROMIUM) driven by
- * playwright-core. `launchBrowser` lets Playwright own the process; `spawnChromium` starts it ourselves on a
- * profile directory and connects over CDP, so a test can SIGKILL the real browser process and start a new one
- * on the same profile.
+ * playwright-core. `launchBrowser` for a fresh browser; `launchProfile` for one on a profile directory whose main
+ * process a test can SIGKILL, then start a new browser on the same profile.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from './server.js';
@@ -36,46 +34,42 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
 }
 
-export interface SpawnedChromium {
-  browser: Browser;
+export interface ProfileBrowser {
   context: BrowserContext;
-  process: ChildProcess;
-  /** SIGKILL the browser process and wait for it to be gone. */
+  /** The browser's main process. */
+  pid: number;
+  /** SIGKILL the browser's main process (a crash, not a close) and wait until Playwright sees it gone. */
   kill(): Promise<void>;
 }
 
-/** Chromium on `profileDir` (created if needed), started by us, connected over CDP. */
-export async function spawnChromium(profileDir: string): Promise<SpawnedChromium> {
+/**
+ * Chromium on a persistent profile directory (IndexedDB, localStorage survive), launched by Playwright so files of
+ * any size can be handed to inputs by path; its main process is found by its --user-data-dir for a real kill.
+ */
+export async function launchProfile(profileDir: string): Promise<ProfileBrowser> {
   requireChromium();
   await mkdir(profileDir, { recursive: true });
-  const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profileDir}`, '--remote-debugging-port=0', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`chromium did not start:\n${log}`)), 60_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      const match = /DevTools listening on (ws:\/\/\S+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`chromium exited (${code}) before listening:\n${log}`));
-    });
-  });
-  const browser = await chromium.connectOverCDP(endpoint, { timeout: 60_000 });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
+  const pid = await mainProcessOf(profileDir);
+  const closed = new Promise<void>((resolve) => context.once('close', () => resolve()));
   return {
-    browser,
-    context: browser.contexts()[0]!,
-    process: child,
+    context,
+    pid,
     kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
+      process.kill(pid, 'SIGKILL');
+      await closed;
     },
   };
+}
+
+async function mainProcessOf(profileDir: string): Promise<number> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const args = argv.split('\0');
+    if (args.includes(`--user-data-dir=${profileDir}`) && !args.some((a) => a.startsWith('--type='))) return Number(entry);
+  }
+  throw new Error(`no chromium process runs on ${profileDir}`);
 }
 
 /** Collects console errors and uncaught exceptions of a page. */
@@ -90,9 +84,9 @@ export function watchErrors(page: Page): string[] {
 
 /** axe-core's violations on the page as it is now (every rule axe runs by default). */
 export async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_SCRIPT });
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: AXE_SCRIPT });
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }> } }).axe.run();
+    const result = await (globalThis as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }> } }).axe.run();
     return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
   });
   return violations;

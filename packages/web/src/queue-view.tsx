@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { formatBytes, formatDuration } from './rate.js';
-import type { UploadItem, UploadQueue } from './uploads.js';
+import { sizeOf, type UploadItem, type UploadQueue } from './uploads.js';
 
 const ROW = 72;
 const VIEW_ROWS = 6;
@@ -19,7 +19,7 @@ export function QueueView({ queue, tick }: { queue: UploadQueue; tick: number })
   const counts: Record<string, number> = {};
   for (const item of items) {
     if (item.status === 'skipped' || item.status === 'cancelled') continue;
-    total += item.file.size;
+    total += item.size ?? 0;
     sent += item.bytes;
     if (item.status === 'uploading') rate += item.meter.bytesPerSecond;
     counts[item.status] = (counts[item.status] ?? 0) + 1;
@@ -32,7 +32,7 @@ export function QueueView({ queue, tick }: { queue: UploadQueue; tick: number })
     <div class="tr-queue" data-tick={tick}>
       <div class="tr-overall">
         <label for="tr-overall-progress">
-          All uploads: {percent}% ({formatBytes(sent)} of {formatBytes(total)}){rate > 0 ? `, ${formatBytes(rate)}/s` : ''}
+          All uploads: {percent}% ({formatBytes(sent)} of {formatBytes(total)}{queue.sized < items.length ? `, sizing ${queue.sized} of ${items.length} files…` : ''}){rate > 0 ? `, ${formatBytes(rate)}/s` : ''}
         </label>
         <progress id="tr-overall-progress" max={100} value={percent} />
         <p class="tr-muted" data-testid="queue-summary">
@@ -65,8 +65,9 @@ export function QueueView({ queue, tick }: { queue: UploadQueue; tick: number })
 }
 
 function Row({ item, queue, index, setsize }: { item: UploadItem; queue: UploadQueue; index: number; setsize: number }) {
-  const percent = item.file.size === 0 ? (item.status === 'done' ? 100 : 0) : Math.floor((item.bytes / item.file.size) * 100);
-  const eta = item.status === 'uploading' ? formatDuration(item.meter.etaSeconds(item.file.size - item.bytes)) : '';
+  const size = sizeOf(item);
+  const percent = size === 0 ? (item.status === 'done' ? 100 : 0) : Math.floor((item.bytes / size) * 100);
+  const eta = item.status === 'uploading' ? formatDuration(item.meter.etaSeconds(size - item.bytes)) : '';
   const rate = item.status === 'uploading' && item.meter.bytesPerSecond > 0 ? `${formatBytes(item.meter.bytesPerSecond)}/s` : '';
   return (
     <li class={`tr-item tr-${item.status}`} style={{ top: `${index * ROW}px`, height: `${ROW}px` }} aria-posinset={index + 1} aria-setsize={setsize} data-path={item.path} data-status={item.status} data-session={item.sessionId ?? ''} data-file-id={item.fileId ?? ''}>
@@ -76,7 +77,7 @@ function Row({ item, queue, index, setsize }: { item: UploadItem; queue: UploadQ
         </div>
         <progress max={100} value={percent} aria-label={`${item.path}: ${percent}%`} />
         <div class="tr-muted tr-item-status">
-          {item.status} · {formatBytes(item.bytes)} of {formatBytes(item.file.size)}
+          {item.status} · {formatBytes(item.bytes)} of {formatBytes(size)}
           {rate && ` · ${rate}`}
           {eta && ` · ${eta} left`}
           {item.message && ` · ${item.message}`}
