@@ -277,6 +277,8 @@ export class UploadQueue {
         item.status = 'failed';
         const cause = error instanceof UploadIncompleteError ? (error.cause ?? error) : error;
         item.message = `failed: ${describe(cause)}`;
+        // A saved hash state the worker cannot load (another hash-wasm version): retrying hashes from the start.
+        if (describe(cause).startsWith('SHA-1 worker')) await this.dropHashState(item);
         this.announce(`${item.name} failed`);
       }
     } finally {
@@ -315,6 +317,12 @@ export class UploadQueue {
       await store.remove(state.key);
     }
     if (item.sessionId) await abort(this.conn, item.sessionId).catch(() => undefined);
+  }
+
+  private async dropHashState(item: UploadItem): Promise<void> {
+    for (const state of await store.list().catch(() => [] as UploadState[])) {
+      if (state.sourceId === (item.resumeOf?.sourceId ?? item.path) && state.hash) await store.set(state.key, { ...state, hash: undefined });
+    }
   }
 
   private clash(item: UploadItem): Promise<ClashChoice> {
