@@ -257,7 +257,7 @@ export class UploadQueue {
       item.fileId = file.id;
       item.sha1 = file.sha1;
       item.bytes = sizeOf(item);
-      item.message = `uploaded, sha1 ${file.sha1}`;
+      item.message = `uploaded${file.name !== item.name ? ` as ${file.name}` : ''}, sha1 ${file.sha1}`;
       this.noteUploaded(folderId, { ...file, size: file.size });
       this.announce(`${item.name} uploaded`);
     } catch (error) {
