@@ -9,7 +9,7 @@ import { cp, mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.mjs';
 
-const PACKAGES = ['protocol', 'client', 'server', 'cli'];
+const PACKAGES = ['protocol', 'client', 'web', 'server', 'cli'];
 
 export async function snapshotBuild(scratchDir) {
   const root = path.join(scratchDir, 'build-snapshot');

@@ -24,6 +24,9 @@ const FULL = {
   listParts: 1000,
   profileBytes: 1 * GiB,
   fairness: { rounds: 20, samples: 50 },
+  /** The browser uploader (issue 14): a page upload against the CLI, and a larger one for the JS heap. */
+  webBytes: 1 * GiB,
+  webHeapBytes: 4 * GiB,
 };
 
 const QUICK = {
@@ -38,9 +41,11 @@ const QUICK = {
   metadataSeconds: 2,
   profileBytes: 64 * MiB,
   fairness: { rounds: 5, samples: 30 },
+  webBytes: 64 * MiB,
+  webHeapBytes: 128 * MiB,
 };
 
-export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster', 'fairness'];
+export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster', 'fairness', 'web'];
 
 export function loadConfig(env = process.env) {
   const quick = Boolean(env.BENCH_QUICK) && env.BENCH_QUICK !== '0';

@@ -56,6 +56,8 @@ export interface TrancheServer {
   publicUrl: string;
   /** Where /livez, /readyz and /metrics answer: `url`, or the operations listener's own. */
   operationsUrl: string;
+  /** Whether the browser uploader is served at `/`. */
+  webPage: boolean;
   app: FastifyInstance;
   domain: Domain;
   metrics: TrancheMetrics;
@@ -141,7 +143,7 @@ export async function startTranche(options: TrancheServerOptions): Promise<Tranc
       await operationsApp?.close();
       await meta.close();
     })());
-  return { url, publicUrl, operationsUrl: operationsUrl ?? url, app, domain, metrics, readiness, close };
+  return { url, publicUrl, operationsUrl: operationsUrl ?? url, webPage: app.hasRoute({ method: 'GET', url: '/' }), app, domain, metrics, readiness, close };
 }
 
 /** The local directories the server writes to, whose free space /readyz watches. */

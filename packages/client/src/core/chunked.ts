@@ -15,6 +15,7 @@ import { commitSession, abortSessionUrl } from './sessions.js';
 import { openSession, ResumeMismatchError, type OpenedSession } from './session-opener.js';
 import { readRange, type UploadSource } from './source.js';
 import type { RetryNotice } from './retry.js';
+import { digestPart, openWholeHasher, verifySampledParts } from './whole-hash.js';
 
 export interface ChunkedJob {
   config: ClientConfig;
@@ -56,7 +57,8 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
   const onAbort = (): void => controller.abort(config.signal?.reason);
   config.signal?.addEventListener('abort', onAbort, { once: true });
   const pool = new TaskPool(job.parallel);
-  const whole = config.createHasher();
+  const { hasher: whole, hashedTo: restoredTo } = openWholeHasher(config, state?.hash);
+  let hashedTo = restoredTo;
   const target = { uploadUrl: session.session_endpoints.upload_part, listUrl: session.session_endpoints.list_parts, fileSize: source.size };
   const partDone = (part: UploadPart, reused: boolean, known = false): void => {
     done.push(part);
@@ -64,25 +66,42 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
     job.emit({ type: 'part', offset: part.offset, size: part.size, partId: part.part_id, sha1: part.sha1, reused, partsDone: done.length, totalParts: session.total_parts });
     if (!known) saver?.save((s) => s.parts.push(part));
   };
+  let sha1: string;
   try {
+    // A resumed session: sampled stored parts must still match the local bytes before anything is sent.
+    if (stored.size > 0) {
+      const mismatch = await verifySampledParts(config, source, stored, controller.signal);
+      if (mismatch) throw new ResumeMismatchError(mismatch);
+    }
     for (let index = 0; index < session.total_parts; index++) {
       await pool.ready();
       const { offset, size } = partRange(index, session.part_size, source.size);
-      const bytes = await readRange(source, offset, offset + size, controller.signal);
-      const hasher = config.createHasher();
-      hasher.update(bytes);
-      const sha1 = hasher.digestHex();
-      whole.update(bytes);
       const known = stored.get(offset);
+      // Bytes already in the restored whole-file hash: a stored part needs no reading at all.
+      const hashed = offset + size <= hashedTo;
+      if (known && hashed) {
+        partDone(known, true, true);
+        continue;
+      }
+      const bytes = await readRange(source, offset, offset + size, controller.signal);
+      const [partSha1] = await Promise.all([digestPart(config, bytes), hashed ? undefined : whole.update(bytes)]);
+      if (!hashed) {
+        hashedTo = offset + size;
+        if (saver && whole.save) {
+          const at = hashedTo;
+          const saved = await whole.save();
+          saver.save((s) => (s.hash = { offset: at, state: saved }));
+        }
+      }
       if (known) {
-        if (known.size !== size || known.sha1.toLowerCase() !== sha1) {
-          throw new ResumeMismatchError(`the part at offset ${offset} on the server has sha1 ${known.sha1}; the local bytes hash to ${sha1}`);
+        if (known.size !== size || known.sha1.toLowerCase() !== partSha1) {
+          throw new ResumeMismatchError(`the part at offset ${offset} on the server has sha1 ${known.sha1}; the local bytes hash to ${partSha1}`);
         }
         partDone(known, true, true);
         continue;
       }
       pool.start(async () => {
-        const result = await uploadPart({ ...config, signal: controller.signal }, target, { offset, bytes, sha1 }, {
+        const result = await uploadPart({ ...config, signal: controller.signal }, target, { offset, bytes, sha1: partSha1 }, {
           signal: controller.signal,
           onRetry: job.retryNotice(`part at offset ${offset}`),
           onBodyProgress: (sent) => job.progress.sending(offset, sent),
@@ -91,6 +110,7 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
       });
     }
     await pool.drain();
+    sha1 = await whole.digestHex();
   } catch (error) {
     controller.abort(error);
     await pool.settle();
@@ -99,8 +119,9 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
     throw incomplete(job, session.id, done.length, session.total_parts, error);
   } finally {
     config.signal?.removeEventListener('abort', onAbort);
+    whole.dispose?.();
   }
-  return commit(job, opened, done, whole.digestHex(), saver);
+  return commit(job, opened, done, sha1, saver);
 }
 
 async function commit(job: ChunkedJob, opened: OpenedSession, parts: UploadPart[], sha1: string, saver: StateSaver | undefined): Promise<BoxFile> {

@@ -2,7 +2,7 @@
  * One options object for every client call: where the server is, how to authenticate, and the injected
  * environment (transport, hasher). `resolveConfig` validates it once and fills the defaults.
  */
-import { createSha1, type HasherFactory } from './hasher.js';
+import { createSha1, type AsyncHasherFactory, type HasherFactory, type PartDigest } from './hasher.js';
 import { fetchTransport } from './fetch-transport.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { tokenOrigins, type TokenOrigins } from './origins.js';
@@ -26,6 +26,10 @@ export interface ClientOptions {
   transport?: Transport | undefined;
   /** Default: the pure-JS SHA-1 in the core, node:crypto in the Node entry. */
   createHasher?: HasherFactory | undefined;
+  /** Per-part (and simple-upload) SHA-1 off the calling thread, e.g. Web Crypto. Default: `createHasher`. */
+  partSha1?: PartDigest | undefined;
+  /** The whole-file SHA-1 of chunked uploads, resumable from a saved state. Default: `createHasher`. */
+  createWholeHasher?: AsyncHasherFactory | undefined;
   /** Retry policy for every request (see retry.ts). */
   retry?: Partial<RetryPolicy> | undefined;
   /** Idle timeout per request in ms. Default 60,000. */
@@ -44,6 +48,8 @@ export interface ClientConfig {
   tokenOrigins: TokenOrigins;
   transport: Transport;
   createHasher: HasherFactory;
+  partSha1: PartDigest | undefined;
+  createWholeHasher: AsyncHasherFactory | undefined;
   retry: RetryPolicy;
   timeoutMs: number;
   signal: AbortSignal | undefined;
@@ -61,6 +67,8 @@ export function resolveConfig(options: ClientOptions): ClientConfig {
     tokenOrigins: tokenOrigins([apiUrl, uploadUrl, ...(options.trustedOrigins ?? []).map((url) => parseUrl(url, 'trustedOrigins').href)]),
     transport: options.transport ?? fetchTransport(),
     createHasher: options.createHasher ?? createSha1,
+    partSha1: options.partSha1,
+    createWholeHasher: options.createWholeHasher,
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
     timeoutMs,
     signal: options.signal,

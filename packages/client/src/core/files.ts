@@ -16,7 +16,7 @@ export async function getFile(fileId: string, options: ClientOptions): Promise<B
 }
 
 /** Every item in a folder (paging through `offset`/`limit`). */
-export async function listFolder(folderId: string, options: ClientOptions & { pageSize?: number }): Promise<Array<FileMini | FolderMini>> {
+export async function listFolder(folderId: string, options: ClientOptions & { pageSize?: number; fields?: string[] }): Promise<Array<FileMini | FolderMini>> {
   const config = resolveConfig(options);
   const limit = options.pageSize ?? 1000;
   const items: Array<FileMini | FolderMini> = [];
@@ -24,7 +24,7 @@ export async function listFolder(folderId: string, options: ClientOptions & { pa
     const page = await fetchJson<Items>(config, {
       method: 'GET',
       url: `${config.apiUrl}/folders/${encodeURIComponent(folderId)}/items`,
-      query: { offset, limit },
+      query: { offset, limit, fields: options.fields?.join(',') },
     });
     if (!Array.isArray(page.entries)) throw new TrancheProtocolError(`folder ${folderId}: the listing has no entries`);
     items.push(...page.entries);

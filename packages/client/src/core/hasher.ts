@@ -10,6 +10,25 @@ export interface Hasher {
 
 export type HasherFactory = () => Hasher;
 
+/**
+ * An incremental SHA-1 that may run elsewhere (a browser's Web Worker) and whose state can be saved, so an
+ * interrupted upload resumes hashing where it stopped instead of reading the file again from the start.
+ */
+export interface AsyncHasher {
+  update(bytes: Uint8Array): Promise<void> | void;
+  digestHex(): Promise<string> | string;
+  /** The state after every byte given so far, to pass back to the factory later. */
+  save?(): Promise<string>;
+  /** Release whatever the hasher holds (a worker). */
+  dispose?(): void;
+}
+
+/** Creates a whole-file hasher, fresh or from a saved state (which it may refuse by throwing). */
+export type AsyncHasherFactory = (saved?: string) => AsyncHasher;
+
+/** Lowercase hex SHA-1 of one buffer (e.g. Web Crypto's `crypto.subtle.digest`). */
+export type PartDigest = (bytes: Uint8Array) => Promise<string>;
+
 export const createSha1: HasherFactory = () => new Sha1();
 
 class Sha1 implements Hasher {

@@ -26,6 +26,11 @@ export interface UploadState {
   };
   /** Parts known to be stored, by offset. Informational: on resume the server's list is authoritative. */
   parts: UploadPart[];
+  /**
+   * The whole-file SHA-1 state after bytes [0, offset) (from AsyncHasher.save), when the hasher can save it. On
+   * resume, stored parts below `offset` are not read again.
+   */
+  hash?: { offset: number; state: string } | undefined;
   createdAt: string;
   updatedAt: string;
 }

@@ -7,6 +7,7 @@ import type { ClientConfig } from './config.js';
 import { TrancheApiError, TrancheProtocolError } from './errors.js';
 import { fetchJson } from './http.js';
 import type { RetryNotice } from './retry.js';
+import { digestPart } from './whole-hash.js';
 import type { Destination } from './sessions.js';
 import { readRange, type UploadSource } from './source.js';
 
@@ -23,9 +24,7 @@ export interface SimpleJob {
 export async function simpleUpload(job: SimpleJob): Promise<{ file: BoxFile; sha1: string }> {
   const { config, source, destination } = job;
   const bytes = await readRange(source, 0, source.size, config.signal);
-  const hasher = config.createHasher();
-  hasher.update(bytes);
-  const sha1 = hasher.digestHex();
+  const sha1 = await digestPart(config, bytes);
   const attributes: Record<string, unknown> = { ...job.attributes };
   if (job.name !== undefined) attributes['name'] = job.name;
   if (destination.folderId !== undefined) attributes['parent'] = { id: destination.folderId };

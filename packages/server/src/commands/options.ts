@@ -17,6 +17,12 @@ export function origin(value: string): string {
   return trimmed;
 }
 
+/** A comma-separated list of origins (or `*`), for CORS. */
+export function origins(value: string, previous: string[] = []): string[] {
+  const list = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  return [...previous, ...list.map((v) => (v === '*' ? v : origin(v)))];
+}
+
 /** `--database`, shared by every command that opens the metadata store. */
 export function databaseOption(): Option {
   return new Option('--database <url>', 'metadata store: postgres://USER:PASS@HOST/DB (default: SQLite in --data-dir)').env('TRANCHE_DATABASE').argParser(databaseUrl);

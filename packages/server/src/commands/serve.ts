@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { startTranche } from '../server.js';
 import { printableConfig, withConfigFile } from './config-file.js';
-import { blobOption, databaseOption, integer, origin } from './options.js';
+import { blobOption, databaseOption, integer, origin, origins } from './options.js';
 
 export interface ServeFlags {
   host: string;
@@ -37,6 +37,8 @@ export interface ServeFlags {
   drainDelay?: number;
   fsckRate?: number;
   fsckInterval?: number;
+  corsOrigin?: string[];
+  webPage: boolean;
 }
 
 /** The long names of serve's flags: the keys a config file may hold. */
@@ -81,6 +83,8 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--drain-delay <seconds>', 'on SIGTERM, seconds /readyz answers 503 before the listener closes (default 0)').env('TRANCHE_DRAIN_DELAY').argParser(integer(0)))
     .addOption(new Option('--fsck-rate <bytes>', 'run the integrity check continuously, reading at most this many bytes a second (default 0: off)').env('TRANCHE_FSCK_RATE').argParser(integer(0)))
     .addOption(new Option('--fsck-interval <seconds>', 'pause between two passes of the continuous integrity check (default 3600)').env('TRANCHE_FSCK_INTERVAL').argParser(integer(1)))
+    .addOption(new Option('--cors-origin <origins>', 'origins (comma-separated, or *) allowed to call the API from a browser page').env('TRANCHE_CORS_ORIGIN').argParser(origins))
+    .addOption(new Option('--no-web-page', 'do not serve the browser uploader at /').env('TRANCHE_NO_WEB_PAGE'))
     .option('--print-config', 'print the effective configuration (secrets masked) and exit');
   withConfigFile(command, () => serveKeys(program));
   command.action(async (flags: ServeFlags & { printConfig?: boolean }) => {
@@ -111,6 +115,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
     headersTimeoutMs: seconds(flags.headerTimeout),
     idleTimeoutMs: seconds(flags.idleTimeout),
     keepAliveTimeoutMs: seconds(flags.keepAliveTimeout),
+    corsOrigins: flags.corsOrigin,
+    webRoot: flags.webPage === false ? false : undefined,
     janitorIntervalMs: flags.janitorInterval === undefined ? undefined : flags.janitorInterval * 1000,
     orphanAgeMs: seconds(flags.orphanAge),
     shutdownTimeoutMs: flags.shutdownTimeout === undefined ? undefined : flags.shutdownTimeout * 1000,
@@ -134,6 +140,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (server.operationsUrl !== server.url) console.log(`  Operations:  ${server.operationsUrl}/metrics, /livez, /readyz`);
   console.log(`  API host:    ${base}/2.0       (e.g. GET ${base}/2.0/folders/0)`);
   console.log(`  Upload host: ${base}/api/2.0   (POST ${base}/api/2.0/files/upload_sessions)`);
+  if (server.webPage) console.log(`  Web page:    ${base}/          (sign in with a token)`);
   console.log(`  Metadata:    ${flags.database ? redact(flags.database) : `SQLite in ${flags.dataDir}`}`);
   console.log(`  Blobs:       ${flags.blob ?? `files in ${flags.dataDir}`}`);
   console.log(`  Get a token: npx tranche token create --user alice ${flags.database ? '--database …' : `--data-dir ${flags.dataDir}`}`);

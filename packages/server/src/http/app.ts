@@ -25,6 +25,7 @@ import { folderRoutes } from './routes/folders.js';
 import { trashRoutes } from './routes/trash.js';
 import { userRoutes } from './routes/users.js';
 import { uploadSessionRoutes } from './routes/upload-sessions.js';
+import { defaultWebRoot, useCors, useWebPage } from './web-page.js';
 import './request-user.js';
 
 export const PREFIXES = ['/api/2.0', '/2.0'] as const;
@@ -54,6 +55,10 @@ export interface HttpOptions {
   operations?: OperationsEndpoints;
   /** The operations endpoints are served by a listener of their own (`--metrics-port`), not under this app. */
   operationsListener?: boolean;
+  /** Origins allowed to call the API from a browser (CORS); '*' for any. Default: none. */
+  corsOrigins?: readonly string[];
+  /** Directory of the browser uploader served at `/` (default: @tranche/web's build, when present); false: none. */
+  webRoot?: string | false;
 }
 
 /** The defaults, and why (docs/RELIABILITY.md, "Security and limits"). */
@@ -74,7 +79,7 @@ export const HTTP_DEFAULTS = {
   // Far above what a client needs (the CLI uses 4 parts in parallel, a browser 6 connections per host), far below
   // what would starve others: 40 such clients to reach the total cap.
   maxConnectionsPerAddress: 256,
-} as const satisfies Required<Omit<HttpOptions, 'logLevel' | 'maxConnections' | 'operations' | 'operationsListener'>>;
+} as const satisfies Required<Omit<HttpOptions, 'logLevel' | 'maxConnections' | 'operations' | 'operationsListener' | 'corsOrigins' | 'webRoot'>>;
 
 /** Largest request head (request line and headers); beyond it → 431. Node's default, stated. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -149,6 +154,10 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     anonymousPerMinute: settings.anonymousRateLimit,
     onReject: (budget) => metrics?.rateLimitRejected(budget),
   });
+  const corsOrigins = options.corsOrigins ?? [];
+  // Before the authentication hook: a refused request must still carry the CORS headers for the page to read it.
+  await useCors(app, corsOrigins);
+  const webRoot = options.webRoot === false ? undefined : (options.webRoot ?? defaultWebRoot());
   app.decorateRequest('user', undefined);
   let closing = false;
   app.addHook('preClose', async () => {
@@ -162,6 +171,15 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     }
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       throw new BoxError('bad_request', 'HTTP/1.1 requests must carry a Host header');
+    }
+    // The page's own files and CORS preflights need no token (still rate-limited, by address). A Box preflight
+    // (OPTIONS /files/content without Access-Control-Request-Method) is an API call and is authenticated.
+    const outsideApi = webRoot !== undefined && (request.method === 'GET' || request.method === 'HEAD') && !isApiPath(request.url);
+    const corsPreflight = corsOrigins.length > 0 && request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
+    if (outsideApi || corsPreflight) {
+      request.rateKey = `ip:${clientKey(request.ip)}`;
+      await withinRate(request);
+      return;
     }
     const query = request.query as Record<string, unknown>;
     // A token in the query only where Box takes one (downloads): a URL is logged, cached and shared far more
@@ -194,7 +212,8 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     // still arriving; see connection-gate.ts), so it can neither trickle a refused body nor idle on a keep-alive.
     if (!request.user) {
       // Health checks and scrapes (no token by design) keep their connection, as any monitoring client expects.
-      if (request.routeOptions.config?.operations !== true) reply.header('connection', 'close');
+      // So do the page's own files.
+      if (request.routeOptions.config?.operations !== true && isApiPath(request.url)) reply.header('connection', 'close');
       return;
     }
     if (request.raw.complete) return;
@@ -212,6 +231,7 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
   const parsers = new JsonParserPool();
   app.addHook('onClose', () => parsers.close());
   if (options.operations && !options.operationsListener) await app.register(operationsRoutes, options.operations);
+  if (webRoot !== undefined) await useWebPage(app, webRoot);
   for (const prefix of PREFIXES) {
     await app.register(uploadSessionRoutes, { prefix, domain, parsers });
     await app.register(fileRoutes, { prefix, domain });
@@ -236,6 +256,11 @@ function frameworkError(code: string, url: string): BoxError {
     return url.includes('/upload_sessions/') ? new BoxError('invalid_upload_session_id') : new BoxError('not_found', 'No item has so long an id');
   }
   return new BoxError('bad_request', 'The request path is not a valid URL');
+}
+
+function isApiPath(url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -36,7 +36,9 @@ export class RouteTable {
     const literal = this.patterns.get(trimmed);
     if (literal && !trimmed.includes('/:')) return [...literal.methods].sort();
     const methods = new Set<string>();
-    for (const pattern of this.patterns.values()) {
+    for (const [key, pattern] of this.patterns) {
+      // A catch-all (CORS preflights on `*`) names no resource: it makes no path known.
+      if (key === '*' || key === '/*') continue;
       if (pattern.matches.test(trimmed)) for (const m of pattern.methods) methods.add(m);
     }
     return [...methods].sort();
@@ -60,7 +62,8 @@ export class RouteTable {
   refusal(method: string, url: string): BoxError {
     const path = url.split('?')[0] ?? '';
     const allowed = this.allowed(path);
-    if (allowed.length === 0) return new BoxError('not_found', `No route for ${method.slice(0, 20)} ${path.slice(0, 200)}`);
+    // A route that takes this method let it through and found nothing (a static file that is not there): 404.
+    if (allowed.length === 0 || allowed.includes(method.toUpperCase())) return new BoxError('not_found', `No route for ${method.slice(0, 20)} ${path.slice(0, 200)}`);
     return new BoxError('method_not_allowed', `${method.slice(0, 20)} is not allowed on this resource; allowed: ${allowed.join(', ')}`, null, {
       allow: allowed.join(', '),
     });

@@ -1,0 +1,110 @@
+/**
+ * Issue 14: the browser uploader. The same random file uploaded from the page served by `tranche serve`, in
+ * headless Chromium (Debian's chromium driven by playwright-core), and by `tranche upload`: the MB/s ratio,
+ * main-thread long tasks (> 50 ms, PerformanceObserver 'longtask') during the page's upload, and the page's
+ * peak JS heap (CDP Runtime.getHeapUsage every 250 ms), on the 1 GiB file and on a 4 GiB one.
+ */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { row } from '../lib/rows.mjs';
+import { startTranche } from '../lib/tranche.mjs';
+import { trancheUpload } from '../lib/upload-runs.mjs';
+import { MB, formatSize, mbPerSecond, round } from '../lib/units.mjs';
+
+const CHROMIUM = process.env.TRANCHE_CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+async function pageUpload(ctx, file, size) {
+  const dataDir = await ctx.freshDir('web-upload');
+  const server = await startTranche({ dataDir: path.join(dataDir, 'data') });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) window.__longTasks.push(Math.round(entry.duration));
+      }).observe({ type: 'longtask' });
+    });
+    await page.goto(server.origin);
+    await page.getByLabel('Access token').fill(server.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: /Upload to/ }).waitFor();
+    const cdp = await page.context().newCDPSession(page);
+    let peakHeap = 0;
+    const sample = async () => {
+      const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+      peakHeap = Math.max(peakHeap, usedSize);
+    };
+    await sample();
+    const heapBefore = peakHeap;
+    const sampler = setInterval(() => void sample().catch(() => undefined), 250);
+    await page.evaluate(() => (window.__longTasks = []));
+    const started = performance.now();
+    try {
+      await page.getByTestId('file-input').setInputFiles(file);
+      const name = path.basename(file);
+      await page.locator(`.tr-item[data-path="${name}"]`).and(page.locator('[data-status="done"], [data-status="failed"]')).waitFor({ timeout: 3_600_000 });
+      const status = await page.locator(`.tr-item[data-path="${name}"]`).getAttribute('data-status');
+      if (status !== 'done') throw new Error(`the page's upload ended ${status}: ${await page.locator(`.tr-item[data-path="${name}"]`).innerText()}`);
+    } finally {
+      clearInterval(sampler);
+    }
+    const wallMs = performance.now() - started;
+    const longTasks = await page.evaluate(() => window.__longTasks);
+    const id = await page.locator(`.tr-item[data-path="${path.basename(file)}"]`).getAttribute('data-file-id');
+    const record = await (await fetch(`${server.origin}/2.0/files/${id}`, { headers: { authorization: `Bearer ${server.token}` } })).json();
+    const expected = await ctx.sha1(file, size);
+    if (record.sha1 !== expected || record.size !== size) throw new Error(`the page stored sha1 ${record.sha1} (${record.size} B); the file has ${expected}`);
+    return { wallMs, longTasks, peakHeap, heapBefore };
+  } finally {
+    await browser.close();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+export default {
+  name: 'web',
+  title: 'Browser uploader (headless Chromium) against the CLI',
+  async run(ctx) {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (apt-get install chromium, or set TRANCHE_CHROMIUM)`);
+    const bytes = ctx.sizes.webBytes;
+    const file = await ctx.randomFile(bytes);
+    await ctx.sha1(file, bytes);
+    ctx.log(`web: tranche upload of ${formatSize(bytes)}`);
+    const cli = await trancheUpload(ctx, file, bytes);
+    ctx.log(`web: page upload of ${formatSize(bytes)}`);
+    const web = await pageUpload(ctx, file, bytes);
+    const cliRate = mbPerSecond(bytes, cli.wallMs);
+    const webRate = mbPerSecond(bytes, web.wallMs);
+    const rows = [
+      row('14 web', `page upload of ${formatSize(bytes)}`, round(webRate), 'MB/s', { note: `tranche upload of the same file: ${round(cliRate)} MB/s` }),
+      row('14 web', 'page MB/s ÷ CLI MB/s', round(webRate / cliRate, 2), '×', { target: '≥ 0.8', met: webRate / cliRate >= 0.8 }),
+      row('14 web', `main-thread long tasks (> 50 ms) during the ${formatSize(bytes)} upload`, web.longTasks.length, 'tasks', {
+        note: web.longTasks.length ? `durations ${web.longTasks.slice(0, 10).join(', ')} ms` : 'none',
+        target: '0',
+        met: web.longTasks.length === 0,
+      }),
+      row('14 web', `page peak JS heap, ${formatSize(bytes)} upload`, round(web.peakHeap / MB), 'MB', { note: `${round(web.heapBefore / MB)} MB before the upload; main thread's heap (CDP Runtime.getHeapUsage, 250 ms samples)` }),
+    ];
+    const heapBytes = ctx.sizes.webHeapBytes;
+    if (heapBytes) {
+      const big = await ctx.randomFile(heapBytes);
+      await ctx.sha1(big, heapBytes);
+      ctx.log(`web: page upload of ${formatSize(heapBytes)} for the heap`);
+      const heavy = await pageUpload(ctx, big, heapBytes);
+      rows.push(
+        row('14 web', `page peak JS heap, ${formatSize(heapBytes)} upload`, round(heavy.peakHeap / MB), 'MB', {
+          note: `${round(mbPerSecond(heapBytes, heavy.wallMs))} MB/s; ${heavy.longTasks.length} long tasks`,
+          target: '< 300 MB',
+          met: heavy.peakHeap < 300 * MB,
+        }),
+      );
+    }
+    ctx.setting('web', `page at / of tranche serve in headless ${CHROMIUM}, 4 parts in flight, server-chosen 8 MiB parts; CLI with its defaults`);
+    return rows;
+  },
+};
