@@ -61,6 +61,13 @@ const bytes = (text: string, ...raw: number[][]): Buffer => {
 
 const WRONG_TYPES: Case[] = [
   // Each of these was accepted as a coerced value before.
+  refuse('update file: parent.id ["0"]', 400, 'bad_request', 'parent.id', (f) => ({ method: 'PUT', path: `/2.0/files/${f.fileId}`, json: { parent: { id: ['0'] } } })),
+  refuse('update folder: description 5', 400, 'bad_request', 'description', (f) => ({ method: 'PUT', path: `/2.0/folders/${f.folderId}`, json: { description: 5 } })),
+  refuse('update file: content_modified_at 5', 400, 'bad_request', 'content_modified_at', (f) => ({ method: 'PUT', path: `/2.0/files/${f.fileId}`, json: { content_modified_at: 5 } })),
+  refuse('copy file: parent.id true', 400, 'bad_request', 'parent.id', (f) => ({ method: 'POST', path: `/2.0/files/${f.fileId}/copy`, json: { parent: { id: true } } })),
+  refuse('copy folder: parent.id {}', 400, 'bad_request', 'parent.id', (f) => ({ method: 'POST', path: `/2.0/folders/${f.folderId}/copy`, json: { parent: { id: {} } } })),
+  refuse('restore: parent.id []', 400, 'bad_request', 'parent.id', (f) => ({ method: 'POST', path: `/2.0/files/${f.fileId}`, json: { parent: { id: [] } } })),
+  refuse('promote version: id [id]', 400, 'bad_request', 'id', (f) => ({ method: 'POST', path: `/2.0/files/${f.fileId}/versions/current`, json: { type: 'file_version', id: [f.fileVersionId] } })),
   refuse('folder: parent.id ["0"]', 400, 'bad_request', 'parent.id', folder({ name: 'coerced', parent: { id: ['0'] } })),
   refuse('folder: parent.id true', 400, 'bad_request', 'parent.id', folder({ name: 'coerced', parent: { id: true } })),
   refuse('folder: parent.id {}', 400, 'bad_request', 'parent.id', folder({ name: 'coerced', parent: { id: {} } })),

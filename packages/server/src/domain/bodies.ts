@@ -145,6 +145,32 @@ export function readItemUpdateBody(body: unknown, isFile: boolean): {
   return out;
 }
 
+/** POST /files/{id}/copy, POST /folders/{id}/copy: `{parent: {id}, name?}`. */
+export function readCopyBody(body: unknown): { parentId: string; name: string | undefined } {
+  const input = Fields.of(body);
+  const parentId = parentIdOf(input);
+  return { parentId, name: input.has('name') ? validateName(input.raw('name'), input.name('name')) : undefined };
+}
+
+/** POST /files/{id}, POST /folders/{id} (restore from the trash): `{name?, parent?: {id}}`. */
+export function readRestoreBody(body: unknown): { name: string | undefined; parentId: string | undefined } {
+  const input = Fields.of(body ?? {});
+  return {
+    name: input.has('name') ? validateName(input.raw('name'), input.name('name')) : undefined,
+    parentId: input.has('parent') ? parentIdOf(input) : undefined,
+  };
+}
+
+/** POST /files/{id}/versions/current: `{id, type?: "file_version"}`. */
+export function readPromoteBody(body: unknown): { versionId: string } {
+  const input = Fields.of(body);
+  const type = input.string('type');
+  if (type !== undefined && type !== 'file_version') throw invalidParameter('bad_request', 'type', 'type must be "file_version"');
+  const versionId = input.id('id');
+  if (versionId === undefined) throw input.missing('id');
+  return { versionId };
+}
+
 /** `parent.id`, required; not an id → 404, as for a folder that does not exist. */
 function parentIdOf(input: Fields): string {
   const parent = input.object('parent');
@@ -161,12 +187,4 @@ function timeOf(input: Fields, field: string): Date | undefined {
   const date = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) throw invalidParameter('bad_request', input.name(field), `${input.name(field)} must be an RFC 3339 date-time`);
   return date;
-}
-
-/** A body that must be a JSON object, as a record (bodies not yet read field by field through `Fields`). */
-export function asObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BoxError('bad_request', 'The request body must be a JSON object');
-  }
-  return body as Record<string, unknown>;
 }

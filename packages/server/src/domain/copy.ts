@@ -1,5 +1,5 @@
 /** POST /files/{id}/copy and POST /folders/{id}/copy: new items sharing the stored bytes (no byte is copied). */
-import { BoxError, invalidParameter, ITEM_ID_PATTERN, type BoxFile, type BoxFolder } from '@tranche/protocol';
+import { BoxError, type BoxFile, type BoxFolder } from '@tranche/protocol';
 import type { ItemRecord, UserRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
 import { parseFields } from './field-selection.js';
@@ -7,8 +7,7 @@ import type { FileViews } from './file-views.js';
 import type { Folders } from './folders.js';
 import { conflictError, remainingQuota, requireFile, requireFolder } from './item-checks.js';
 import { MAX_COPY_ITEMS, MAX_DEPTH } from './limits.js';
-import { validateName } from './names.js';
-import { asObject } from './bodies.js';
+import { readCopyBody } from './bodies.js';
 
 export class Copies {
   constructor(
@@ -31,18 +30,11 @@ export class Copies {
   }
 
   private async copy(user: UserRecord, id: string, body: unknown, isFolder: boolean): Promise<ItemRecord> {
-    const input = asObject(body);
-    const parent = input.parent as { id?: unknown } | undefined;
-    if (typeof parent !== 'object' || parent === null || parent.id === undefined || parent.id === null) {
-      throw invalidParameter('bad_request', 'parent', 'parent.id is required', 'missing_parameter');
-    }
-    const parentId = String(parent.id);
-    if (!ITEM_ID_PATTERN.test(parentId)) throw new BoxError('not_found', 'Parent folder not found');
+    const { parentId, name } = readCopyBody(body);
     await requireFolder(this.ctx, user, parentId);
     if (isFolder && (await this.views.ancestors(user, parentId)).length >= MAX_DEPTH - 1) {
       throw new BoxError('bad_request', `Folders nest at most ${MAX_DEPTH} levels deep`);
     }
-    const name = input.name === undefined || input.name === null ? undefined : validateName(input.name);
     const result = await this.ctx.meta.copyItem(user.id, id, {
       parentId,
       name,

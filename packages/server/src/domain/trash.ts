@@ -11,10 +11,9 @@ import type { AncestorCache, FileViews } from './file-views.js';
 import type { Folders } from './folders.js';
 import { conflictError } from './item-checks.js';
 import { MAX_OFFSET } from './limits.js';
-import { validateName } from './names.js';
 import { encodeMarker, parsePaging, type PagingQuery } from './paging.js';
 import { ifMatchEtag } from './preconditions.js';
-import { asObject } from './bodies.js';
+import { readRestoreBody } from './bodies.js';
 
 export class Trash {
   constructor(
@@ -48,15 +47,8 @@ export class Trash {
 
   /** POST /files/{id}, POST /folders/{id}: restore into the old folder or `parent.id`, optionally as `name`. */
   async restore(user: UserRecord, type: ItemType, id: string, body: unknown, fields?: string): Promise<Record<string, unknown>> {
-    const input = body === undefined || body === null ? {} : asObject(body);
+    const { name, parentId } = readRestoreBody(body);
     await this.trashed(user, type, id, true);
-    const name = input.name === undefined || input.name === null ? undefined : validateName(input.name);
-    let parentId: string | undefined;
-    if (input.parent !== undefined && input.parent !== null) {
-      const given = typeof input.parent === 'object' ? (input.parent as { id?: unknown }).id : undefined;
-      if (given === undefined || given === null || !ITEM_ID_PATTERN.test(String(given))) throw invalidParameter('bad_request', 'parent', 'parent.id must name a folder');
-      parentId = String(given);
-    }
     const result = await this.ctx.meta.restoreItem(user.id, id, { parentId, name, now: this.ctx.now() });
     if (!result.ok) {
       if (result.conflict.kind === 'parent_missing' && parentId === undefined) {

@@ -3,14 +3,14 @@
  * The list holds the past versions only, newest first, as Box's does; a promoted version becomes a new current
  * version that shares the old one's bytes.
  */
-import { BoxError, invalidParameter } from '@tranche/protocol';
+import { BoxError } from '@tranche/protocol';
 import type { FileRecord, UserRecord, VersionRecord } from '../store/metadata-store.js';
 import type { DomainContext } from './context.js';
 import { parseFields, select } from './field-selection.js';
 import { conflictError, assertCanStore, requireFile } from './item-checks.js';
 import { MAX_OFFSET } from './limits.js';
 import { parsePaging, type PagingQuery } from './paging.js';
-import { asObject } from './bodies.js';
+import { readPromoteBody } from './bodies.js';
 import { boxTime, userMini } from './views.js';
 
 const VERSION_ID = /^\d{1,18}$/;
@@ -38,9 +38,8 @@ export class Versions {
   /** POST /files/{id}/versions/current {type:"file_version", id} */
   async promote(user: UserRecord, fileId: string, body: unknown, fields?: string) {
     const file = await requireFile(this.ctx, user, fileId);
-    const input = asObject(body);
-    if (input.type !== undefined && input.type !== 'file_version') throw invalidParameter('bad_request', 'type', 'type must be "file_version"');
-    const version = await this.version(file, typeof input.id === 'number' ? String(input.id) : input.id);
+    const { versionId } = readPromoteBody(body);
+    const version = await this.version(file, versionId);
     await assertCanStore(this.ctx, user, version.size);
     const result = await this.ctx.meta.promoteVersion(user.id, file.id, version.id, this.ctx.now());
     if (!result.ok) throw await conflictError(this.ctx, user, result.conflict);
