@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from './helpers/server.js';
-import { Api, assertError, assertStatus, multipart, randomBytesSeeded, sha1Hex, uniqueName } from './helpers/http.js';
+import { Api, assertError, assertStatus, multipart, randomBytesSeeded, sha1Hex, uniqueName, mkdirAs, uploadAs } from './helpers/http.js';
 
 const DIGITS = /^\d+$/;
 
@@ -24,16 +24,8 @@ describe('files and folders', () => {
     await server?.dispose();
   });
 
-  async function mkdir(name: string, parent = '0', as = api): Promise<any> {
-    const res = await as.post('/2.0/folders', { name, parent: { id: parent } });
-    assertStatus(res, 201);
-    return res.body;
-  }
-  async function upload(name: string, data: Uint8Array | string, parent = '0', as = api): Promise<any> {
-    const res = await as.simpleUpload({ name, parent: { id: parent } }, data);
-    assertStatus(res, 201);
-    return res.body.entries[0];
-  }
+  const mkdir = (name: string, parent = '0', as = api): Promise<any> => mkdirAs(as, name, parent);
+  const upload = (name: string, data: Uint8Array | string, parent = '0', as = api): Promise<any> => uploadAs(as, name, data, parent);
 
   test('root folder "0": All Files, etag and sequence_id null', async () => {
     const res = await api.get('/2.0/folders/0');

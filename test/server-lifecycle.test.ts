@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, type TestServer } from './helpers/server.js';
-import { Api, assertError, assertStatus, randomBytesSeeded, sha1Hex, uniqueName } from './helpers/http.js';
+import { Api, assertError, assertStatus, randomBytesSeeded, sha1Hex, uniqueName, mkdirAs, uploadAs } from './helpers/http.js';
 
 const RCLONE_FIELDS = 'type,id,sequence_id,etag,sha1,name,size,created_at,modified_at,content_created_at,content_modified_at,item_status,shared_link,owned_by';
 
@@ -26,16 +26,8 @@ describe('file lifecycle', () => {
     await server?.dispose();
   });
 
-  async function mkdir(name: string, parent = '0', as = api): Promise<any> {
-    const res = await as.post('/2.0/folders', { name, parent: { id: parent } });
-    assertStatus(res, 201);
-    return res.body;
-  }
-  async function upload(name: string, data: Uint8Array | string, parent = '0', as = api): Promise<any> {
-    const res = await as.simpleUpload({ name, parent: { id: parent } }, data);
-    assertStatus(res, 201);
-    return res.body.entries[0];
-  }
+  const mkdir = (name: string, parent = '0', as = api): Promise<any> => mkdirAs(as, name, parent);
+  const upload = (name: string, data: Uint8Array | string, parent = '0', as = api): Promise<any> => uploadAs(as, name, data, parent);
   async function used(as = api): Promise<number> {
     const res = await as.get('/2.0/users/me');
     assertStatus(res, 200);

@@ -311,3 +311,17 @@ export function uniqueName(prefix = 'file', ext = '.bin'): string {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A folder made by `as` (201 asserted): its Folder body. */
+export async function mkdirAs(as: Api, name: string, parent = '0'): Promise<any> {
+  const res = await as.post('/2.0/folders', { name, parent: { id: parent } });
+  assertStatus(res, 201);
+  return res.body;
+}
+
+/** A file uploaded by `as` in one request (201 asserted): its File entry. */
+export async function uploadAs(as: Api, name: string, data: Uint8Array | string, parent = '0'): Promise<any> {
+  const res = await as.simpleUpload({ name, parent: { id: parent } }, data);
+  assertStatus(res, 201);
+  return res.body.entries[0];
+}
