@@ -17,7 +17,9 @@ let tokenA: string;
 let tokenB: string;
 
 before(async () => {
-  server = await startServer({ args: ['--min-chunked-size', '1000', '--part-size', String(PART), '--log-level', 'warn'] });
+  // A and B share 127.0.0.1 here: the per-address connection cap (an outsider's limit, tested in
+  // hostile-connection-flood) would refuse A's extra connections and B's alike; this measures users with tokens.
+  server = await startServer({ args: ['--min-chunked-size', '1000', '--part-size', String(PART), '--log-level', 'warn', '--max-connections-per-address', '0'] });
   tokenA = await server.token('abuser');
   tokenB = await server.token('bystander');
   const b = new Api(server.origin, tokenB);

@@ -11,6 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './helpers/postgres.js';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startS3, type TestS3 } from './helpers/s3.js';
 import { CLI_BIN, startServer, type TestServer } from './helpers/server.js';
 import { Api, assertError, assertStatus, randomBytesSeeded, sha1Hex, uniqueName } from './helpers/http.js';
@@ -204,13 +205,11 @@ describe('admin commands on PostgreSQL + S3', () => {
       storeArgs: (dataDir) => [...(dataDir ? ['--data-dir', dataDir] : []), '--database', db.url, '--blob', s3.blobUrl],
       env: s3.env,
       async flip(_server, key, at) {
-        const url = `${s3.endpoint}/${s3.bucket}/${key}`;
-        const got = await fetch(url);
-        assert.equal(got.status, 200, `GET ${url}`);
-        const bytes = Buffer.from(await got.arrayBuffer());
+        // Signed requests through the test's own client: a real store refuses anonymous ones.
+        const got = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+        const bytes = Buffer.from(await got.Body!.transformToByteArray());
         bytes[at] = bytes[at]! ^ 0xff;
-        const put = await fetch(url, { method: 'PUT', body: bytes });
-        assert.equal(put.status, 200, `PUT ${url}`);
+        await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: bytes }));
       },
       dispose: async () => {
         await s3?.stop();

@@ -3,6 +3,7 @@
  * uploads copied, originals purged (the objects stay while a copy names them), copies purged (the objects go).
  */
 import { after, before, test } from 'node:test';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from './helpers/server.js';
 import { Api, assertStatus, randomBytesSeeded, sha1Hex } from './helpers/http.js';
@@ -22,11 +23,11 @@ after(async () => {
   await s3?.stop();
 });
 
-/** Keys in the bucket (fauxqs checks no signatures, so a plain ListObjectsV2 works). */
+/** Keys in the bucket, listed with a signed ListObjectsV2 (a real store refuses anonymous requests). */
 async function keys(): Promise<string[]> {
-  const res = await fetch(`${s3.endpoint}/${s3.bucket}?list-type=2&max-keys=1000`);
-  assert.equal(res.status, 200);
-  return [...(await res.text()).matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]!).sort();
+  const res = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, MaxKeys: 1000 }));
+  assert.equal(res.IsTruncated ?? false, false);
+  return (res.Contents ?? []).map((o) => o.Key!).sort();
 }
 
 test('copies name the same S3 objects; the last purge deletes them', async () => {

@@ -23,7 +23,7 @@ async function run(ctx, label, sessionsPerSecond) {
   const { measureFairness, percentile } = await import(pathToFileURL(path.join(REPO_ROOT, 'build/suite/helpers/fairness.js')).href);
   const dataDir = await ctx.freshDir(`fairness-${label}`);
   // B's many samples would pass the default 1,000 requests a minute; A's pace is set by the abuser itself.
-  const server = await startTranche({ dataDir, serveArgs: ['--part-size', String(PART), '--min-chunked-size', '1000', '--rate-limit', '0'] });
+  const server = await startTranche({ dataDir, serveArgs: ['--part-size', String(PART), '--min-chunked-size', '1000', '--rate-limit', '0', '--max-connections-per-address', '0'] });
   try {
     const { stdout } = await execFileP(process.execPath, [CLI_BIN, 'token', 'create', '--user', 'bystander', '--data-dir', dataDir]);
     const tokenB = stdout.trim().split('\n').at(-1).trim();

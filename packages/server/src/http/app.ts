@@ -120,6 +120,8 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
           message: loggable(error?.message, MAX_LOGGED_MESSAGE),
           stack: loggable(error?.stack, 4 * MAX_LOGGED_MESSAGE),
           ...(error?.code !== undefined ? { code: loggable(error.code, 100) } : {}),
+          // What the error wraps says why (an S3 answer's code, status and request id under a lost upload).
+          ...(error?.cause instanceof Error ? { cause: { type: error.cause.name, message: loggable(error.cause.message, MAX_LOGGED_MESSAGE) } } : {}),
         }),
       },
     },
