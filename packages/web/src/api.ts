@@ -35,7 +35,7 @@ export const uploadUrlOf = (conn: Connection): string => resolveEndpoints({ serv
 export const apiUrlOf = (conn: Connection): string => resolveEndpoints({ server: conn.server }).apiUrl;
 
 export async function list(conn: Connection, folderId: string): Promise<Item[]> {
-  const items: Item[] = await listFolder(folderId, { ...clientOptions(conn), fields: ['size', 'modified_at'] });
+  const items: Item[] = await listFolder(folderId, { ...clientOptions(conn), fields: ['name', 'size', 'modified_at', 'sha1', 'file_version'] });
   return items.sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type === 'folder' ? -1 : 1));
 }
 

@@ -1,6 +1,7 @@
 /** The uploader: sign in with a token, then browse folders, upload, and finish interrupted uploads. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describe, list, type Connection } from './api.js';
+import { forgetToken, rememberedToken, rememberToken } from './remembered-token.js';
 import { Workspace } from './workspace.js';
 
 const TOKEN_KEY = 'tranche-token';
@@ -17,11 +18,21 @@ export function App({ server, token, stallTimeoutMs }: AppProps) {
     const saved = token ?? sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY) ?? undefined;
     return saved ? { server, token: saved, stallTimeoutMs } : undefined;
   });
+  const [checked, setChecked] = useState(conn !== undefined);
+  useEffect(() => {
+    if (conn) return;
+    void rememberedToken().then((saved) => {
+      if (saved) setConn({ server, token: saved, stallTimeoutMs });
+      setChecked(true);
+    });
+  }, []);
   const signOut = (): void => {
     sessionStorage.removeItem(TOKEN_KEY);
     localStorage.removeItem(TOKEN_KEY);
+    void forgetToken();
     setConn(undefined);
   };
+  if (!conn && !checked) return null;
   if (!conn) return <SignIn server={server} stallTimeoutMs={stallTimeoutMs} onSignedIn={setConn} />;
   return <Workspace conn={conn} onSignOut={token ? undefined : signOut} />;
 }
@@ -43,7 +54,10 @@ function SignIn({ server, stallTimeoutMs, onSignedIn }: { server: string; stallT
     try {
       await list(conn, '0');
       sessionStorage.setItem(TOKEN_KEY, token);
-      if (remember) localStorage.setItem(TOKEN_KEY, token);
+      if (remember) {
+        localStorage.setItem(TOKEN_KEY, token);
+        await rememberToken(token).catch(() => undefined);
+      }
       onSignedIn(conn);
     } catch (e) {
       setError(`Sign-in failed: ${describe(e)}`);
