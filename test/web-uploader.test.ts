@@ -295,6 +295,8 @@ describe('the browser uploader', { timeout: 600_000 }, () => {
       await tabTo((f) => f.includes('|file-input|'), 'Choose files');
       const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
       await chooser.setFiles(file.path);
+      // The same file again once the first is on the server: then its name is taken and the page asks.
+      if (round === 1) await waitStatus(page, 'keyboard.bin', 'done', 60_000);
       if (round === 2) {
         await page.getByRole('dialog').waitFor();
         assert.deepEqual(await axeViolations(page), [], 'axe: the name-clash dialog');
