@@ -37,7 +37,7 @@ export function createProgram(io: Io): Command {
 
   // Profile values fill in what neither a flag nor the environment gave.
   program.hook('preAction', async (_root, command) => {
-    if (!command.options.some((o) => o.long === '--profile')) return;
+    if (command.name() === 'config' || !command.options.some((o) => o.long === '--profile')) return;
     const chosen = command.getOptionValue('profile') as string | undefined;
     const profiles = (await readConfig()).profiles;
     const values = profiles[chosen ?? 'default'];
@@ -47,7 +47,7 @@ export function createProgram(io: Io): Command {
       if (!option) continue;
       const key = optionKey(flag);
       const source = command.getOptionValueSource(key);
-      if (source === 'cli' || source === 'env') continue;
+      if (source === 'cli' || (source === 'env' && command.getOptionValue(key) !== '')) continue;
       const value = option.isBoolean() ? raw === 'true' || raw === '1' : option.parseArg ? option.parseArg(raw, undefined) : raw;
       command.setOptionValueWithSource(key, value, 'config');
     }
@@ -98,7 +98,12 @@ export function createProgram(io: Io): Command {
       .addOption(new Option('-o, --output <path>', 'file or directory to write, - for standard output (default: the name, here)').env('TRANCHE_OUTPUT'))
       .option('-r, --recursive', 'download folders as trees')
       .addOption(new Option('--transfers <n>', 'files in flight at once (default 4)').env('TRANCHE_TRANSFERS').argParser(positiveInt('--transfers')))
-      .addOption(new Option('--connections <n>', 'parallel ranges for a file of 64 MiB or more (default 4)').env('TRANCHE_CONNECTIONS').argParser(positiveInt('--connections')))
+      .addOption(new Option('--connections <n>', 'parallel ranges for a large file (default 4)').env('TRANCHE_CONNECTIONS').argParser(positiveInt('--connections')))
+      .addOption(
+        new Option('--range-threshold <bytes>', 'files this large or larger come as parallel ranges (default 67108864)')
+          .env('TRANCHE_RANGE_THRESHOLD')
+          .argParser(positiveInt('--range-threshold')),
+      )
       .addOption(json())
       .addHelpText(
         'after',

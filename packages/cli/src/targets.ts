@@ -7,6 +7,7 @@ import {
   ensureFolderPath,
   FolderCache,
   getFile,
+  getFolder,
   parseItemArg,
   resolvePath,
   splitPath,
@@ -75,8 +76,9 @@ export async function itemOf(arg: string, ctx: Context): Promise<ItemRef> {
     await getFile(parsed.id, ctx.options);
     return { type: 'file', id: parsed.id };
   } catch (error) {
-    if (error instanceof TrancheApiError && error.status === 404) return { type: 'folder', id: parsed.id };
-    throw error;
+    if (!(error instanceof TrancheApiError && error.status === 404)) throw error;
+    await getFolder(parsed.id, ctx.options); // a 404 here too: neither a file nor a folder
+    return { type: 'folder', id: parsed.id };
   }
 }
 

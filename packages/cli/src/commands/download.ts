@@ -5,6 +5,7 @@
  * skipped). `-o -` writes one file to stdout. Progress bar on a terminal, JSON lines otherwise.
  */
 import { mkdir as mkdirLocal, stat } from 'node:fs/promises';
+import type { BoxFile } from '@tranche/protocol';
 import path from 'node:path';
 import { downloadFile, getFile, listFolder, streamDownload, TaskPool, type DownloadResult } from '@tranche/client';
 import type { ConnectionFlags } from '../connection.js';
@@ -19,6 +20,7 @@ export interface DownloadFlags extends ConnectionFlags {
   recursive?: boolean | undefined;
   transfers?: number | undefined;
   connections?: number | undefined;
+  rangeThreshold?: number | undefined;
   json?: boolean | undefined;
 }
 
@@ -29,6 +31,8 @@ interface Job {
   output: string | undefined;
   size: number;
   sha1?: string | undefined;
+  /** Size and sha1 came with the listing (a server that honours `fields=`): no GET of the record needed. */
+  listed?: { name: string; size: number; sha1: string } | undefined;
 }
 
 export async function download(targets: string | string[], flags: DownloadFlags, io: Io): Promise<string> {
@@ -102,8 +106,9 @@ async function treeJobs(folderId: string, root: string, ctx: Context): Promise<J
       const rel = folder.rel ? `${folder.rel}/${entry.name}` : entry.name;
       if (entry.type === 'folder') queue.push({ id: entry.id, dir: path.join(folder.dir, entry.name), rel });
       else {
-        const size = (entry as { size?: number }).size;
-        jobs.push({ fileId: entry.id, label: rel, output: path.join(folder.dir, entry.name), size: size ?? 0, sha1: entry.sha1 });
+        const size = (entry as { size?: unknown }).size;
+        const listed = typeof size === 'number' && typeof entry.sha1 === 'string' ? { name: entry.name, size, sha1: entry.sha1 } : undefined;
+        jobs.push({ fileId: entry.id, label: rel, output: path.join(folder.dir, entry.name), size: listed?.size ?? 0, sha1: entry.sha1, listed });
       }
     }
   }
@@ -113,7 +118,7 @@ async function treeJobs(folderId: string, root: string, ctx: Context): Promise<J
 async function downloadOne(job: Job, flags: DownloadFlags, ctx: Context, reporter: TransferReporter): Promise<DownloadResult | 'skipped'> {
   const report = reporter.file(job.fileId, job.label);
   try {
-    const file = await getFile(job.fileId, ctx.options);
+    const file = job.listed ? ({ id: job.fileId, type: 'file', ...job.listed } as BoxFile) : await getFile(job.fileId, ctx.options);
     if (job.output && job.sha1) {
       const existing = await stat(job.output).catch(() => undefined);
       if (existing?.isFile() && existing.size === file.size && (await sha1File(job.output)) === file.sha1.toLowerCase()) {
@@ -127,6 +132,7 @@ async function downloadOne(job: Job, flags: DownloadFlags, ctx: Context, reporte
       file,
       output: job.output,
       connections: flags.connections,
+      rangeThreshold: flags.rangeThreshold,
       onProgress: ({ bytes, totalBytes }) => report.progress(bytes, totalBytes),
     });
     const resumed = result.resumedBytes > 0 ? `, resumed from ${formatBytes(result.resumedBytes)}` : '';

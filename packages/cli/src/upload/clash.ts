@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { getFile, type ClientOptions, type Entry } from '@tranche/client';
+import type { ClientOptions, Entry } from '@tranche/client';
 
 export interface ClashFlags {
   skipExisting?: boolean | undefined;
@@ -21,14 +21,17 @@ export async function planUpload(
   name: string,
   entries: Map<string, Entry>,
   flags: ClashFlags,
-  options: ClientOptions,
+  _options: ClientOptions,
 ): Promise<Plan> {
   const existing = entries.get(name);
   if (!existing) return { kind: 'new', name };
   if (existing.type === 'file' && flags.skipExisting) {
+    // The size comes with the listing where the server honours `fields=` (Box does); a listing in the mini form
+    // has only the sha1, which is then the whole test (a sha1 covers the length: no extra GET per file).
     const listed = (existing as unknown as { size?: unknown }).size;
-    const size = typeof listed === 'number' ? listed : (await getFile(existing.id, options)).size;
-    if (size === local.size && (await sha1File(local.path)) === existing.sha1.toLowerCase()) return { kind: 'skip', fileId: existing.id, sha1: existing.sha1 };
+    if ((typeof listed !== 'number' || listed === local.size) && (await sha1File(local.path)) === existing.sha1.toLowerCase()) {
+      return { kind: 'skip', fileId: existing.id, sha1: existing.sha1 };
+    }
   }
   if (existing.type === 'file' && flags.overwrite) return { kind: 'version', fileId: existing.id };
   if (flags.keepBoth) return { kind: 'new', name: freeName(name, entries) };

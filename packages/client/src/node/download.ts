@@ -27,7 +27,7 @@ export interface DownloadOptions extends ClientOptions {
   connections?: number | undefined;
   /** Files this large or larger are fetched as parallel ranges (default 64 MiB). */
   rangeThreshold?: number | undefined;
-  /** Size of one range (default: the file split in 4 per connection, 8–64 MiB). */
+  /** Size of one range (default: the file split in 4 per connection, 256 KiB–64 MiB). */
   chunkSize?: number | undefined;
   onProgress?: ((progress: { bytes: number; totalBytes: number }) => void) | undefined;
 }
@@ -126,7 +126,7 @@ async function rangedDownload(
   options: DownloadOptions,
 ): Promise<{ sha1: string; resumedBytes: number }> {
   const connections = options.connections ?? 4;
-  const chunk = state.chunk ?? options.chunkSize ?? Math.min(64 * MiB, Math.max(8 * MiB, Math.ceil(file.size / (connections * 4))));
+  const chunk = state.chunk ?? options.chunkSize ?? Math.min(64 * MiB, Math.max(256 * 1024, Math.ceil(file.size / (connections * 4))));
   state.chunk = chunk;
   const done = new Set(state.done ?? []);
   const count = Math.ceil(file.size / chunk);
