@@ -108,10 +108,23 @@ function barTransfers(io: Io): TransferReporter {
       etaBuffer: 40,
       fps: 8,
       forceRedraw: false,
+      // Never switch the terminal's wrapping off: a long logged line wraps instead of being cut (bars fit the width).
+      linewrap: true,
     },
     cliProgress.Presets.shades_classic,
   );
-  const log = (line: string): void => void multi.log(`${line}\n`);
+  let active = false;
+  // Lines go above the bars (drawn with the next frame); with no bar on screen, straight out.
+  const log = (line: string): void => {
+    if (active) multi.log(`${line}\n`);
+    else io.stdout.write(`${line}\n`);
+  };
+  const stop = (): void => {
+    if (active) multi.update(); // draws the last frame and the lines logged since the previous one
+    multi.stop();
+    active = false;
+    setNoticeSink(undefined);
+  };
   setNoticeSink(log);
   // The rest of a bar line is at most ~70 columns; the label gets what is left, so no line wraps or is cut.
   const fit = (label: string): string => middleEllipsis(printable(label), Math.max(8, columns() - 72));
@@ -138,7 +151,10 @@ function barTransfers(io: Io): TransferReporter {
       const update = (bytes: number, size: number): void => {
         const seconds = Math.max((Date.now() - begun) / 1000, 0.001);
         const payload = { label: fit(label), done: formatBytes(bytes), size: formatBytes(size), rate: formatBytes(Math.max(0, bytes - baseline) / seconds) };
-        if (!bar) bar = multi.create(Math.max(size, 1), bytes, payload);
+        if (!bar) {
+          bar = multi.create(Math.max(size, 1), bytes, payload);
+          active = true;
+        }
         else bar.update(bytes, payload);
         inflight.set(file, bytes);
         updateTotal();
@@ -178,19 +194,18 @@ function barTransfers(io: Io): TransferReporter {
     },
     plan(files, bytes) {
       totals = { files, bytes, doneFiles: 0, doneBytes: 0 };
-      if (files > 1 && !total) total = multi.create(Math.max(bytes, 1), 0, { label: fit('total'), done: '0 B', size: formatBytes(bytes), rate: '0 B' });
+      if (files > 1 && !total) {
+        total = multi.create(Math.max(bytes, 1), 0, { label: fit('total'), done: '0 B', size: formatBytes(bytes), rate: '0 B' });
+        active = true;
+      }
       updateTotal();
     },
     line: (text) => log(text),
     summary: (s, verb) => {
-      multi.stop();
-      setNoticeSink(undefined);
+      stop();
       io.stdout.write(`${summaryLine(s, verb)}\n`);
     },
-    close: () => {
-      multi.stop();
-      setNoticeSink(undefined);
-    },
+    close: stop,
   };
 }
 
