@@ -24,7 +24,7 @@ export const EXIT = {
   usage: 2,
   /** The file, folder or path does not exist (404, or a path segment missing). */
   notFound: 3,
-  /** A name is taken (409 item_name_in_use and other conflicts, 412). */
+  /** A name is taken (409 item_name_in_use and other conflicts, 412), or a folder to remove is not empty. */
   conflict: 4,
   /** The token is missing, invalid or not allowed (401, 403). */
   auth: 5,
@@ -60,7 +60,7 @@ export function exitCodeFor(error: unknown, interrupted = false): number {
   if (error instanceof TrancheApiError) {
     if (error.status === 401 || error.status === 403) return EXIT.auth;
     if (error.status === 404 || error.status === 410) return EXIT.notFound;
-    if (error.status === 409 || error.status === 412) return EXIT.conflict;
+    if (error.status === 409 || error.status === 412 || error.code === 'folder_not_empty') return EXIT.conflict;
     if (error.status === 429 || (error.status >= 500 && error.status !== 507 && error.status !== 501)) return EXIT.network;
   }
   return EXIT.error;
