@@ -38,7 +38,7 @@ const QUICK = {
   profileBytes: 64 * MiB,
 };
 
-export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster'];
+export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster', 'cli'];
 
 export function loadConfig(env = process.env) {
   const quick = Boolean(env.BENCH_QUICK) && env.BENCH_QUICK !== '0';
