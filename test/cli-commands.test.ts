@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -215,6 +217,32 @@ describe('tranche commands: paths, JSON, exit codes, downloads, profiles', { tim
     assert.equal(flagWins.code, 6);
     assert.equal((await runCli(['ls', '--profile', 'nope'], { ...env, ...bare })).code, 1);
     assert.equal((await ok(['config', 'path'], bare)).stdout.trim(), config);
+  });
+
+  test('HTTP_PROXY is honoured, NO_PROXY exempts', async () => {
+    // A minimal forward proxy: absolute-form requests, forwarded as they are.
+    const seen: string[] = [];
+    const proxy = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const upstream = http.request(req.url!, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      await ok(['ls', '/'], { HTTP_PROXY: proxyUrl, NO_PROXY: '' });
+      assert.ok(seen.some((line) => line.startsWith(`GET ${server.origin}/2.0/folders/0/items`)), seen.join('\n'));
+      seen.length = 0;
+      await ok(['ls', '/'], { HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' });
+      assert.deepEqual(seen, []);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   test('shell completion scripts and examples in every --help', async () => {

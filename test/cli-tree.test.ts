@@ -77,10 +77,8 @@ describe('upload -r of a 500-file tree: SIGINT, resume, --skip-existing, downloa
 
   test('interrupted with SIGINT, resumed, skipped, downloaded back byte for byte', async () => {
     assert.equal(files.size, 500);
-    const t0 = Date.now();
     const uploadArgs = ['upload', '-r', src, '--to', '/tree', '--transfers', '4', '--parallel', '2', '--min-chunked-size', String(MIN_CHUNKED), '--json'];
 
-    console.error('phase 0', Date.now() - t0);
     // Run 1: part PUTs after the 6th are held, so a chunked file is half sent when Ctrl-C comes.
     reset();
     proxy.plan.holdPutsAfter = 6;
@@ -101,7 +99,6 @@ describe('upload -r of a 500-file tree: SIGINT, resume, --skip-existing, downloa
     const interrupted = states.events.filter((e) => Number(e['parts_done']) > 0);
     assert.ok(interrupted.length >= 1, 'a chunked file was left half sent');
 
-    console.error('phase 1', Date.now() - t0);
     // Run 2: the printed command, as typed.
     reset();
     const resumed = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
@@ -128,28 +125,23 @@ describe('upload -r of a 500-file tree: SIGINT, resume, --skip-existing, downloa
     const summary = events.find((e) => e['event'] === 'summary')!;
     assert.equal(Number(summary['sent']) + Number(summary['skipped']), 500);
     assert.equal(summary['failed'], 0);
-    console.error('run2 summary', JSON.stringify(summary), proxy.stats.requests);
     const all = await remoteTree();
     assert.equal(all.size, 500);
 
-    console.error('phase 2', Date.now() - t0);
     // Run 3: --skip-existing sends nothing.
     reset();
     const again = await runCli(uploadArgs.concat('--skip-existing'), env, 120_000);
     assert.equal(again.code, 0, again.stderr);
-    console.error('run3 summary', JSON.stringify(eventsOf(again, 'summary')[0]), proxy.stats.requests);
     assert.equal(counts.simple + proxy.stats.putsReceived + counts.commits, 0, 'nothing was sent');
     assert.equal(eventsOf(again, 'skipped').length, 500);
     assert.deepEqual(eventsOf(again, 'summary')[0], { event: 'summary', verb: 'uploaded', sent: 0, skipped: 500, failed: 0, bytes: 0, seconds: eventsOf(again, 'summary')[0]!['seconds'], rate: 0 });
 
-    console.error('phase 3', Date.now() - t0);
     // Download the tree back and compare byte for byte, empty folders included.
     const out = path.join(work.dir, 'out');
     const down = await runCli(['download', '-r', '/tree', '-o', out, '--transfers', '4'], env, 120_000);
     assert.equal(down.code, 0, down.stderr);
     assert.equal(eventsOf(down, 'downloaded').length, 500);
     assert.deepEqual(await listing(out), await listing(src));
-    console.error('phase end', Date.now() - t0);
     for (const rel of files.keys()) assert.ok((await readFile(path.join(out, rel))).equals(await readFile(path.join(src, rel))), rel);
   });
 });
