@@ -18,7 +18,7 @@ import { CLI_BIN, startServer, type TestServer } from './helpers/server.js';
 
 const PART = 65_536;
 
-describe('tranche commands: paths, JSON, exit codes, downloads, profiles', { timeout: 180_000 }, () => {
+describe('tranche commands: paths, JSON, exit codes, downloads, profiles', { timeout: 300_000 }, () => {
   let server: TestServer;
   let work: Awaited<ReturnType<typeof tempDir>>;
   let env: Record<string, string>;
