@@ -45,7 +45,12 @@ export async function folderOf(arg: string | undefined, ctx: Context, create = f
     if (parsed.type === 'file') throw new CliError(`${arg} is a file, not a folder`, EXIT.usage);
     return parsed.id;
   }
-  if (create) return ensureFolderPath(parsed.path, ctx.options, ctx.cache);
+  if (create) {
+    return ensureFolderPath(parsed.path, ctx.options, ctx.cache).catch((error: unknown) => {
+      // A file where a folder of the path should be.
+      throw error instanceof TypeError ? new CliError(`${arg}: ${error.message}`, EXIT.conflict) : error;
+    });
+  }
   const item = await resolvePath(parsed.path, ctx.options, ctx.cache);
   if (item.type !== 'folder') throw new CliError(`${arg} is a file, not a folder`, EXIT.usage);
   return item.id;
