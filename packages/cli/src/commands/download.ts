@@ -9,7 +9,7 @@ import type { BoxFile } from '@tranche/protocol';
 import path from 'node:path';
 import { downloadFile, getFile, listFolder, streamDownload, TaskPool, type DownloadResult } from '@tranche/client';
 import type { ConnectionFlags } from '../connection.js';
-import { CliError, EXIT, exitCodeFor, oneLine, printJson, type Io } from '../io.js';
+import { CliError, EXIT, exitCodeFor, oneLine, type Io } from '../io.js';
 import { formatBytes } from '../output/format.js';
 import { transferReporter, type TransferReporter } from '../output/transfer-reporter.js';
 import { context, itemOf, type Context } from '../targets.js';
@@ -163,5 +163,3 @@ async function toStdout(args: string[], flags: DownloadFlags, ctx: Context): Pro
   if (flags.json || flags.verbose) ctx.io.stderr.write(`${JSON.stringify({ event: 'downloaded', id: result.file.id, path: '-', size: result.bytes, sha1: result.sha1 })}\n`);
   return '-';
 }
-
-export { printJson };

@@ -20,7 +20,7 @@ import {
   type ItemRef,
 } from '@tranche/client';
 import type { ConnectionFlags } from '../connection.js';
-import { CliError, EXIT, exitCodeFor, oneLine, printJson, type Io } from '../io.js';
+import { CliError, EXIT, oneLine, printJson, type Io } from '../io.js';
 import { formatBytes, printable } from '../output/format.js';
 import { context, destinationOf, folderOf, itemOf, type Context } from '../targets.js';
 
@@ -175,5 +175,3 @@ async function trashedItemOf(target: string, ctx: Context): Promise<ItemRef> {
   if (matches.length > 1) throw new CliError(`${target}: ${matches.length} items in the trash match; give file:ID or folder:ID`, EXIT.conflict);
   return { type: matches[0]!.type, id: matches[0]!.id };
 }
-
-export { exitCodeFor };

@@ -6,7 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { UploadEvent } from '@tranche/client';
-import { notice, printJson, setNoticeSink, type Io } from '../io.js';
+import { printJson, setNoticeSink, type Io } from '../io.js';
 import { formatBytes, printable } from './format.js';
 
 export interface Summary {
@@ -222,5 +222,3 @@ function middleEllipsis(text: string, width: number): string {
   const head = Math.ceil((width - 1) / 2);
   return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
 }
-
-export { notice };

@@ -68,8 +68,9 @@ export async function downloadFile(fileId: string, options: DownloadOptions): Pr
     state = { file_id: file.id, sha1: file.sha1, size: file.size };
     await writeState(sidecar, state);
   }
-  const run = ranged ? rangedDownload : streamedDownload;
-  const { sha1, resumedBytes } = await run(file, temp, sidecar, state, opts, options);
+  const { sha1, resumedBytes } = ranged
+    ? await rangedDownload(file, temp, sidecar, state, opts, options)
+    : await streamedDownload(file, temp, opts, options);
   const bytes = (await stat(temp)).size;
   if (bytes !== file.size || sha1 !== file.sha1.toLowerCase()) {
     await rm(temp, { force: true });
@@ -82,14 +83,7 @@ export async function downloadFile(fileId: string, options: DownloadOptions): Pr
 }
 
 /** One stream, appended to what the `.part` already holds (whose bytes are hashed first). */
-async function streamedDownload(
-  file: BoxFile,
-  temp: string,
-  _sidecar: string,
-  _state: PartState,
-  opts: ClientOptions,
-  options: DownloadOptions,
-): Promise<{ sha1: string; resumedBytes: number }> {
+async function streamedDownload(file: BoxFile, temp: string, opts: ClientOptions, options: DownloadOptions): Promise<{ sha1: string; resumedBytes: number }> {
   const hash = createHash('sha1');
   let have = Math.min(await stat(temp).then((s) => s.size, () => 0), file.size);
   if (have > 0 && have === file.size) have = 0; // complete but unverified: fetch again rather than trust it
@@ -99,7 +93,7 @@ async function streamedDownload(
     // The server sent everything: start over from byte 0.
     response.discard();
     await rm(temp, { force: true });
-    return streamedDownload(file, temp, _sidecar, _state, opts, options);
+    return streamedDownload(file, temp, opts, options);
   }
   const resumedBytes = have;
   let bytes = have;
