@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** The `tranche` executable: client commands, plus `serve`/`token`/`migrate` from @tranche/server when it is installed. */
+import { CommanderError } from 'commander';
 import { createProgram, CLIENT_COMMANDS } from './program.js';
 import { registerServerStubs } from './commands/server-stubs.js';
-import { CliError, EXIT_INTERRUPTED, oneLine, processIo } from './io.js';
-import { printable } from './output/printable.js';
+import { EXIT, exitCodeFor, oneLine, processIo } from './io.js';
 
 const controller = new AbortController();
 const program = createProgram(processIo(controller.signal));
@@ -12,8 +12,12 @@ if (command !== undefined && CLIENT_COMMANDS.includes(command)) {
   // Ctrl-C cancels the requests in flight so the command can keep its state and say how to resume; a second
   // Ctrl-C exits at once. (Server commands keep their own signal handling.)
   process.on('SIGINT', () => {
-    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
     controller.abort(new Error('interrupted (SIGINT)'));
+  });
+  // `… | head` closes the pipe early: stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
 } else {
   // Client commands do not load the server (faster start, and they work when the server is broken or absent).
@@ -23,8 +27,13 @@ if (command !== undefined && CLIENT_COMMANDS.includes(command)) {
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`tranche: ${printable(oneLine(error))}\n`);
-  process.exitCode = error instanceof CliError ? error.exitCode : controller.signal.aborted ? EXIT_INTERRUPTED : 1;
+  if (error instanceof CommanderError) {
+    // Commander printed the message (or the help) already; errors of usage exit 2.
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT.usage;
+  } else {
+    process.stderr.write(`tranche: ${oneLine(error)}\n`);
+    process.exitCode = exitCodeFor(error, controller.signal.aborted);
+  }
 }
 
 async function loadServerCommands(): Promise<void> {

@@ -1,25 +1,34 @@
 /**
- * Download to disk: stream the content into `<output>.part` while hashing, check size and sha1 against the
- * server's record, then rename into place. A mismatch deletes the partial file and throws IntegrityError.
- * The server's name only ever names a file inside the output directory (local-name.ts).
+ * Download to disk: the content goes into `<output>.part` while its progress is noted in `<output>.part.json`
+ * (the file's id and sha1, and for ranged downloads the chunks done). An interrupted download resumes from the
+ * `.part` with `Range` when the server's sha1 is still the one recorded; files of `rangeThreshold` bytes or more
+ * are fetched as `connections` ranges in parallel. At the end size and sha1 are checked against the server's
+ * record, then the file is renamed into place; a mismatch deletes the partial file and throws IntegrityError.
+ * `streamDownload` writes to any stream (stdout) and checks the sha1 at the end.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BoxFile } from '@tranche/protocol';
-import { IntegrityError, openDownload, type ClientOptions } from '../core/index.js';
+import { getFile, IntegrityError, openDownload, TaskPool, TrancheProtocolError, type ClientOptions } from '../core/index.js';
 import { withNodeDefaults } from './defaults.js';
-import { safeLocalName } from './local-name.js';
 
 export interface DownloadOptions extends ClientOptions {
-  /**
-   * File or directory to write to. Default: the current directory. In a directory the file gets the server's name
-   * made safe as a local name (safeLocalName).
-   */
+  /** File or directory to write to. Default: the file's name in the current directory. */
   output?: string | undefined;
+  /** The file's record when the caller already has it (saves a GET). */
+  file?: BoxFile | undefined;
+  /** Continue from an existing `.part` (default true). */
+  resume?: boolean | undefined;
+  /** Ranges in flight for a large file (default 4; 1 = one stream). */
+  connections?: number | undefined;
+  /** Files this large or larger are fetched as parallel ranges (default 64 MiB). */
+  rangeThreshold?: number | undefined;
+  /** Size of one range (default: the file split in 4 per connection, 256 KiB–64 MiB). */
+  chunkSize?: number | undefined;
   onProgress?: ((progress: { bytes: number; totalBytes: number }) => void) | undefined;
 }
 
@@ -28,15 +37,145 @@ export interface DownloadResult {
   file: BoxFile;
   bytes: number;
   sha1: string;
+  /** Bytes that were already in the `.part` from an earlier run. */
+  resumedBytes: number;
 }
+
+interface PartState {
+  file_id: string;
+  sha1: string;
+  size: number;
+  chunk?: number;
+  done?: number[];
+}
+
+const MiB = 1024 * 1024;
 
 export async function downloadFile(fileId: string, options: DownloadOptions): Promise<DownloadResult> {
   const opts = withNodeDefaults(options);
-  const { file, response } = await openDownload(fileId, opts);
-  const target = await outputPath(options.output, safeLocalName(file.name, file.id));
+  const file = options.file ?? (await getFile(fileId, opts));
+  const target = await outputPath(options.output, file.name);
   const temp = `${target}.part`;
-  // Made anew (never through a link an attacker left under that name).
-  await rm(temp, { force: true });
+  const sidecar = `${temp}.json`;
+  const connections = options.connections ?? 4;
+  const ranged = connections > 1 && file.size >= (options.rangeThreshold ?? 64 * MiB);
+  let state = options.resume === false ? undefined : await readState(sidecar);
+  if (state && (state.file_id !== file.id || state.sha1 !== file.sha1 || state.size !== file.size || (state.chunk !== undefined) !== ranged)) {
+    state = undefined;
+  }
+  if (!state) {
+    await rm(temp, { force: true });
+    state = { file_id: file.id, sha1: file.sha1, size: file.size };
+    await writeState(sidecar, state);
+  }
+  const { sha1, resumedBytes } = ranged
+    ? await rangedDownload(file, temp, sidecar, state, opts, options)
+    : await streamedDownload(file, temp, opts, options);
+  const bytes = (await stat(temp)).size;
+  if (bytes !== file.size || sha1 !== file.sha1.toLowerCase()) {
+    await rm(temp, { force: true });
+    await rm(sidecar, { force: true });
+    throw new IntegrityError(`download of file ${file.id} (${bytes} bytes, expected ${file.size})`, file.sha1, sha1);
+  }
+  await rename(temp, target);
+  await rm(sidecar, { force: true });
+  return { path: target, file, bytes, sha1, resumedBytes };
+}
+
+/** One stream, appended to what the `.part` already holds (whose bytes are hashed first). */
+async function streamedDownload(file: BoxFile, temp: string, opts: ClientOptions, options: DownloadOptions): Promise<{ sha1: string; resumedBytes: number }> {
+  const hash = createHash('sha1');
+  let have = Math.min(await stat(temp).then((s) => s.size, () => 0), file.size);
+  if (have > 0 && have === file.size) have = 0; // complete but unverified: fetch again rather than trust it
+  if (have > 0) await pipeline(createReadStream(temp, { end: have - 1 }), new Transform({ transform: (c, _e, cb) => (hash.update(c), cb()) }));
+  const { response } = await openDownload(file.id, { ...opts, file, range: have > 0 ? { start: have } : undefined });
+  if (have > 0 && response.status !== 206) {
+    // The server sent everything: start over from byte 0.
+    response.discard();
+    await rm(temp, { force: true });
+    return streamedDownload(file, temp, opts, options);
+  }
+  const resumedBytes = have;
+  let bytes = have;
+  options.onProgress?.({ bytes, totalBytes: file.size });
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      bytes += chunk.byteLength;
+      options.onProgress?.({ bytes, totalBytes: file.size });
+      callback(null, chunk);
+    },
+  });
+  await pipeline(response.body, meter, createWriteStream(temp, { flags: have > 0 ? 'r+' : 'w', start: have }), { signal: opts.signal });
+  return { sha1: hash.digest('hex'), resumedBytes };
+}
+
+/** Chunks of the file fetched as ranges, `connections` at a time, each written at its offset; done chunks noted. */
+async function rangedDownload(
+  file: BoxFile,
+  temp: string,
+  sidecar: string,
+  state: PartState,
+  opts: ClientOptions,
+  options: DownloadOptions,
+): Promise<{ sha1: string; resumedBytes: number }> {
+  const connections = options.connections ?? 4;
+  const chunk = state.chunk ?? options.chunkSize ?? Math.min(64 * MiB, Math.max(256 * 1024, Math.ceil(file.size / (connections * 4))));
+  state.chunk = chunk;
+  const done = new Set(state.done ?? []);
+  const count = Math.ceil(file.size / chunk);
+  const handle = await open(temp, done.size > 0 ? 'r+' : 'w').catch(() => open(temp, 'w'));
+  const resumedBytes = [...done].reduce((n, i) => n + Math.min(chunk, file.size - i * chunk), 0);
+  let bytes = resumedBytes;
+  const inflight = new Map<number, number>();
+  const report = (): void => options.onProgress?.({ bytes: bytes + [...inflight.values()].reduce((a, b) => a + b, 0), totalBytes: file.size });
+  let saving = Promise.resolve();
+  try {
+    await handle.truncate(file.size);
+    report();
+    const todo = Array.from({ length: count }, (_, i) => i).filter((i) => !done.has(i));
+    const pool = new TaskPool(connections);
+    for (const index of todo) {
+      await pool.ready();
+      opts.signal?.throwIfAborted();
+      pool.start(async () => {
+        const start = index * chunk;
+        const end = Math.min(file.size, start + chunk) - 1;
+        const { response } = await openDownload(file.id, { ...opts, file, range: { start, end } });
+        if (response.status !== 206) {
+          response.discard();
+          throw new TrancheProtocolError(`GET content of file ${file.id}: a range was answered ${response.status}, not 206`);
+        }
+        let at = start;
+        for await (const piece of response.body) {
+          await handle.write(piece, 0, piece.byteLength, at);
+          at += piece.byteLength;
+          inflight.set(index, at - start);
+          report();
+        }
+        inflight.delete(index);
+        if (at !== end + 1) throw new TrancheProtocolError(`GET content of file ${file.id}: range ${start}-${end} ended after ${at - start} bytes`);
+        bytes += end + 1 - start;
+        done.add(index);
+        state.done = [...done];
+        saving = saving.then(() => writeState(sidecar, state));
+      });
+    }
+    await pool.drain();
+  } finally {
+    await saving.catch(() => undefined);
+    await handle.close();
+  }
+  const hash = createHash('sha1');
+  await pipeline(createReadStream(temp), new Transform({ transform: (c, _e, cb) => (hash.update(c), cb()) }));
+  return { sha1: hash.digest('hex'), resumedBytes };
+}
+
+/** The content into `sink` (stdout): hashed on the way, size and sha1 checked at the end. */
+export async function streamDownload(fileId: string, sink: Writable, options: DownloadOptions): Promise<DownloadResult> {
+  const opts = withNodeDefaults(options);
+  const file = options.file ?? (await getFile(fileId, opts));
+  const { response } = await openDownload(file.id, { ...opts, file });
   const hash = createHash('sha1');
   let bytes = 0;
   const meter = new Transform({
@@ -47,22 +186,31 @@ export async function downloadFile(fileId: string, options: DownloadOptions): Pr
       callback(null, chunk);
     },
   });
+  await pipeline(response.body, meter, sink, { signal: opts.signal, end: false });
+  const sha1 = hash.digest('hex');
+  if (bytes !== file.size || sha1 !== file.sha1.toLowerCase()) {
+    throw new IntegrityError(`download of file ${file.id} (${bytes} bytes, expected ${file.size})`, file.sha1, sha1);
+  }
+  return { path: '-', file, bytes, sha1, resumedBytes: 0 };
+}
+
+async function readState(file: string): Promise<PartState | undefined> {
   try {
-    await pipeline(response.body, meter, createWriteStream(temp, { flags: 'wx' }), { signal: opts.signal });
-    const sha1 = hash.digest('hex');
-    if (bytes !== file.size) throw new IntegrityError(`download of file ${file.id} (${bytes} bytes, expected ${file.size})`, file.sha1, sha1);
-    if (sha1 !== file.sha1.toLowerCase()) throw new IntegrityError(`download of file ${file.id}`, file.sha1, sha1);
-    await rename(temp, target);
-    return { path: target, file, bytes, sha1 };
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+    const value = JSON.parse(await readFile(file, 'utf8')) as PartState;
+    return typeof value?.file_id === 'string' && typeof value.sha1 === 'string' ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-/** `name` (one safe path segment) in the output directory, or the output file itself. */
+async function writeState(file: string, state: PartState): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, JSON.stringify(state));
+  await rename(temp, file);
+}
+
 async function outputPath(output: string | undefined, name: string): Promise<string> {
-  if (!output) return path.resolve(name);
+  if (!output) return path.resolve(path.basename(name));
   const isDir = await stat(output).then((s) => s.isDirectory(), () => false);
-  return isDir || output.endsWith(path.sep) ? path.resolve(output, name) : path.resolve(output);
+  return isDir || output.endsWith(path.sep) ? path.resolve(output, path.basename(name)) : path.resolve(output);
 }
