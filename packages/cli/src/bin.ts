@@ -4,6 +4,7 @@ import { CommanderError } from 'commander';
 import { createProgram, CLIENT_COMMANDS } from './program.js';
 import { registerServerStubs } from './commands/server-stubs.js';
 import { EXIT, exitCodeFor, oneLine, processIo } from './io.js';
+import { printable } from './output/printable.js';
 
 const controller = new AbortController();
 const program = createProgram(processIo(controller.signal));
@@ -31,7 +32,8 @@ try {
     // Commander printed the message (or the help) already; errors of usage exit 2.
     process.exitCode = error.exitCode === 0 ? 0 : EXIT.usage;
   } else {
-    process.stderr.write(`tranche: ${oneLine(error)}\n`);
+    // The message may quote the server (a name, its error text): escaped, like everything from it.
+    process.stderr.write(`tranche: ${printable(oneLine(error))}\n`);
     process.exitCode = exitCodeFor(error, controller.signal.aborted);
   }
 }

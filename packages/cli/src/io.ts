@@ -1,4 +1,4 @@
-import { printableJson } from './output/printable.js';
+import { printable, printableJson } from './output/printable.js';
 
 /**
  * Where a command writes and how it fails. Commands take an `Io` so tests can call them in-process and read
@@ -68,10 +68,13 @@ export function exitCodeFor(error: unknown, interrupted = false): number {
   return EXIT.error;
 }
 
-/** One line: the message without the stack, newlines and other control characters folded. */
+/**
+ * One line: the message without the stack, its line breaks folded. Other control characters are left for
+ * `printable` (output/printable.ts), which whoever writes the line to a terminal applies: they show as escapes.
+ */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /** One JSON object per line; characters a terminal would act on are escaped (output/printable.ts). */
@@ -93,6 +96,8 @@ export function setNoticeSink(sink: ((line: string) => void) | undefined): void 
   noticeSink = sink;
 }
 export function notice(io: Io, line: string): void {
-  if (noticeSink) noticeSink(line);
-  else io.stderr.write(`${line}\n`);
+  // A notice may quote the server (a retry's reason): escaped.
+  const safe = printable(line);
+  if (noticeSink) noticeSink(safe);
+  else io.stderr.write(`${safe}\n`);
 }

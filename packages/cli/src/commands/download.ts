@@ -2,12 +2,13 @@
  * `tranche download PATH|ID… [-o OUT] [-r] [--transfers N] [--connections N]`: each file streams into
  * `OUT.part` (resumed with Range after an interruption), large files as parallel ranges, sha1 checked, then
  * renamed. `-r` fetches a folder's tree (empty folders too; files already there with the same size and sha1 are
- * skipped). `-o -` writes one file to stdout. Progress bar on a terminal, JSON lines otherwise.
+ * skipped). `-o -` writes one file to stdout. Progress bar on a terminal, JSON lines otherwise. The server's
+ * names become safe local names (safeLocalName: one segment, never `.`/`..`), so nothing lands outside the output.
  */
 import { mkdir as mkdirLocal, stat } from 'node:fs/promises';
 import type { BoxFile } from '@tranche/protocol';
 import path from 'node:path';
-import { downloadFile, getFile, listFolder, streamDownload, TaskPool, type DownloadResult } from '@tranche/client';
+import { downloadFile, getFile, listFolder, safeLocalName, streamDownload, TaskPool, type DownloadResult } from '@tranche/client';
 import type { ConnectionFlags } from '../connection.js';
 import { CliError, EXIT, exitCodeFor, oneLine, type Io } from '../io.js';
 import { formatBytes } from '../output/format.js';
@@ -99,16 +100,20 @@ async function treeJobs(folderId: string, root: string, ctx: Context): Promise<J
   while (queue.length > 0) {
     const folder = queue.shift()!;
     await mkdirLocal(folder.dir, { recursive: true });
+    const taken = new Map<string, string>();
     for (const entry of await listFolder(folder.id, { ...ctx.options, fields: ['type', 'id', 'name', 'size', 'sha1'] })) {
-      if (entry.name === '.' || entry.name === '..' || entry.name.includes('/') || entry.name.includes('\\') || entry.name.includes('\0')) {
-        throw new CliError(`refusing the unsafe name ${JSON.stringify(entry.name)} in folder ${folder.id}`);
-      }
-      const rel = folder.rel ? `${folder.rel}/${entry.name}` : entry.name;
-      if (entry.type === 'folder') queue.push({ id: entry.id, dir: path.join(folder.dir, entry.name), rel });
+      const local = safeLocalName(entry.name, entry.id);
+      // Two names the server keeps apart may make the same local name ("a/b" and "a_b"): refused, never overwritten.
+      const other = taken.get(local);
+      if (other !== undefined) throw new CliError(`${JSON.stringify(entry.name)} and ${JSON.stringify(other)} in folder ${folder.id} both make the local name ${JSON.stringify(local)}`, EXIT.conflict);
+      taken.set(local, entry.name);
+      const rel = folder.rel ? `${folder.rel}/${local}` : local;
+      const localPath = path.join(folder.dir, local);
+      if (entry.type === 'folder') queue.push({ id: entry.id, dir: localPath, rel });
       else {
         const size = (entry as { size?: unknown }).size;
         const listed = typeof size === 'number' && typeof entry.sha1 === 'string' ? { name: entry.name, size, sha1: entry.sha1 } : undefined;
-        jobs.push({ fileId: entry.id, label: rel, output: path.join(folder.dir, entry.name), size: listed?.size ?? 0, sha1: entry.sha1, listed });
+        jobs.push({ fileId: entry.id, label: rel, output: localPath, size: listed?.size ?? 0, sha1: entry.sha1, listed });
       }
     }
   }

@@ -21,7 +21,8 @@ import {
 } from '@tranche/client';
 import type { ConnectionFlags } from '../connection.js';
 import { CliError, EXIT, oneLine, printJson, type Io } from '../io.js';
-import { formatBytes, printable } from '../output/format.js';
+import { formatBytes } from '../output/format.js';
+import { printable } from '../output/printable.js';
 import { context, destinationOf, folderOf, itemOf, type Context } from '../targets.js';
 
 export interface ItemFlags extends ConnectionFlags {
@@ -46,7 +47,7 @@ export async function rm(targets: string[], flags: ItemFlags & { recursive?: boo
     } catch (error) {
       if (targets.length === 1) throw error;
       failures.push(error);
-      io.stderr.write(`tranche: ${printable(target)}: ${oneLine(error)}\n`);
+      io.stderr.write(`tranche: ${printable(`${target}: ${oneLine(error)}`)}\n`);
     }
   }
   if (failures.length > 0) throw new CliError(`${failures.length} of ${targets.length} items were not removed`, EXIT.partial);

@@ -2,12 +2,14 @@
  * `tranche ls [PATH|ID] [-l] [-R]`. Plain: one line per item, `type<TAB>id<TAB>name[<TAB>sha1]` (kept as it is
  * when piped: scripts read it). `-l`: type, id, size, modified time, sha1, name in columns, human sizes (exact
  * bytes with --bytes), a header on a terminal. `-R`: every folder below, each item with its path. `--json`:
- * one object per item (with `path`; with -l, `size` and `modified_at`).
+ * one object per item (with `path`; with -l, `size` and `modified_at`). Whatever the server sent is printed with
+ * control and bidirectional characters escaped, in every mode (output/printable.ts; JSON as `\uHHHH`).
  */
 import { getFile, listFolder, type Entry } from '@tranche/client';
 import type { ConnectionFlags } from '../connection.js';
 import { printJson, type Io } from '../io.js';
-import { formatBytes, printable } from '../output/format.js';
+import { formatBytes } from '../output/format.js';
+import { printable } from '../output/printable.js';
 import { context, itemOf, type Context } from '../targets.js';
 
 export interface LsFlags extends ConnectionFlags {
@@ -57,14 +59,15 @@ export async function ls(target: string | undefined, flags: LsFlags, io: Io): Pr
 function print(ctx: Context, flags: LsFlags, row: Row & Record<string, unknown>): void {
   const { io } = ctx;
   if (ctx.json) return printJson(io, row);
-  const name = printable(flags.recursive ? row.name : row.name);
+  // Every field from the server is escaped: an id or a sha1 is text the server chose, like a name.
+  const [type, id, name, sha1] = [row.type, row.id, row.name, row.sha1 ?? '-'].map((field) => printable(String(field))) as [string, string, string, string];
   if (!flags.long) {
-    io.stdout.write(`${row.type}\t${row.id}\t${name}${row.type === 'file' ? `\t${row.sha1}` : ''}\n`);
+    io.stdout.write(`${type}\t${id}\t${name}${row.type === 'file' ? `\t${sha1}` : ''}\n`);
     return;
   }
-  const size = row.size === undefined ? '-' : flags.bytes ? String(row.size) : formatBytes(row.size);
-  const modified = row.modified_at ? row.modified_at.replace(/\.\d+/, '').replace('T', ' ').replace(/Z|[+-]\d\d:\d\d$/, '') : '-';
-  io.stdout.write(`${row.type.padEnd(6)} ${row.id.padStart(8)} ${size.padStart(10)}  ${modified.padEnd(20)} ${(row.sha1 ?? '-').padEnd(40)}  ${name}\n`);
+  const size = typeof row.size !== 'number' ? '-' : flags.bytes ? String(row.size) : formatBytes(row.size);
+  const modified = printable(typeof row.modified_at === 'string' ? row.modified_at.replace(/\.\d+/, '').replace('T', ' ').replace(/Z|[+-]\d\d:\d\d$/, '') : '-');
+  io.stdout.write(`${type.padEnd(6)} ${id.padStart(8)} ${size.padStart(10)}  ${modified.padEnd(20)} ${sha1.padEnd(40)}  ${name}\n`);
 }
 
 /** Entries with size and modified time: from `fields=` when the server honours it, else one GET per item. */

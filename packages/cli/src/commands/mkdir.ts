@@ -5,6 +5,7 @@
 import { createFolder, ensureChildFolder, ensureFolderPath, splitPath } from '@tranche/client';
 import type { ConnectionFlags } from '../connection.js';
 import { CliError, EXIT, printJson, type Io } from '../io.js';
+import { printable } from '../output/printable.js';
 import { context, folderOf } from '../targets.js';
 
 export interface MkdirFlags extends ConnectionFlags {
@@ -31,7 +32,7 @@ export async function mkdir(name: string, flags: MkdirFlags, io: Io): Promise<st
     id = (await createFolder(last, parentId, ctx.options)).id;
   }
   if (ctx.json) printJson(io, { event: 'created', type: 'folder', id, name: last, parent: parentId });
-  else io.stdout.write(`${id}\n`);
+  else io.stdout.write(`${printable(id)}\n`);
   return id;
 }
 

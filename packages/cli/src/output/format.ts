@@ -14,8 +14,3 @@ export function formatBytes(bytes: number): string {
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
-
-/** A name for the terminal: control characters shown as `\xNN` escapes, so no name can move the cursor. */
-export function printable(name: string): string {
-  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}

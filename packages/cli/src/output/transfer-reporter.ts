@@ -7,7 +7,8 @@
 import cliProgress from 'cli-progress';
 import type { UploadEvent } from '@tranche/client';
 import { printJson, setNoticeSink, type Io } from '../io.js';
-import { formatBytes, printable } from './format.js';
+import { formatBytes } from './format.js';
+import { printable } from './printable.js';
 
 export interface Summary {
   sent: number;
@@ -84,12 +85,12 @@ function quietTransfers(io: Io, quiet: boolean): TransferReporter {
         if (event.type === 'resumed') say(`resuming session ${event.sessionId} (${event.partsOnServer}/${event.totalParts} parts on the server)`);
       },
       progress: () => undefined,
-      done: (line) => say(line),
+      done: (line) => say(printable(line)),
       error: () => undefined,
       close: () => undefined,
     }),
     plan: () => undefined,
-    line: (text) => say(text),
+    line: (text) => say(printable(text)),
     summary: (s, verb) => say(summaryLine(s, verb)),
     close: () => undefined,
   };
@@ -183,11 +184,11 @@ function barTransfers(io: Io): TransferReporter {
           totals.doneFiles++;
           totals.doneBytes += typeof json['size'] === 'number' ? json['size'] : 0;
           updateTotal();
-          log(line);
+          log(printable(line));
         },
         error: (fields) => {
           finish();
-          log(`${printable(label)}: ${String(fields['message'] ?? 'failed')}`);
+          log(printable(`${label}: ${String(fields['message'] ?? 'failed')}`));
         },
         close: finish,
       };
@@ -200,7 +201,7 @@ function barTransfers(io: Io): TransferReporter {
       }
       updateTotal();
     },
-    line: (text) => log(text),
+    line: (text) => log(printable(text)),
     summary: (s, verb) => {
       stop();
       io.stdout.write(`${summaryLine(s, verb)}\n`);

@@ -5,19 +5,26 @@
  * are fetched as `connections` ranges in parallel. At the end size and sha1 are checked against the server's
  * record, then the file is renamed into place; a mismatch deletes the partial file and throws IntegrityError.
  * `streamDownload` writes to any stream (stdout) and checks the sha1 at the end.
+ * The server's name only ever names a file inside the output directory (local-name.ts). A `.part` is made anew
+ * with O_EXCL after removing whatever had its name (a link is removed, never followed); one is resumed only when
+ * it is a regular file, opened without following links.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { lstat, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BoxFile } from '@tranche/protocol';
 import { getFile, IntegrityError, openDownload, TaskPool, TrancheProtocolError, type ClientOptions } from '../core/index.js';
 import { withNodeDefaults } from './defaults.js';
+import { safeLocalName } from './local-name.js';
 
 export interface DownloadOptions extends ClientOptions {
-  /** File or directory to write to. Default: the file's name in the current directory. */
+  /**
+   * File or directory to write to. Default: the current directory. In a directory the file gets the server's name
+   * made safe as a local name (safeLocalName); an explicit file path is used as given.
+   */
   output?: string | undefined;
   /** The file's record when the caller already has it (saves a GET). */
   file?: BoxFile | undefined;
@@ -54,7 +61,7 @@ const MiB = 1024 * 1024;
 export async function downloadFile(fileId: string, options: DownloadOptions): Promise<DownloadResult> {
   const opts = withNodeDefaults(options);
   const file = options.file ?? (await getFile(fileId, opts));
-  const target = await outputPath(options.output, file.name);
+  const target = await outputPath(options.output, safeLocalName(file.name, file.id));
   const temp = `${target}.part`;
   const sidecar = `${temp}.json`;
   const connections = options.connections ?? 4;
@@ -63,8 +70,10 @@ export async function downloadFile(fileId: string, options: DownloadOptions): Pr
   if (state && (state.file_id !== file.id || state.sha1 !== file.sha1 || state.size !== file.size || (state.chunk !== undefined) !== ranged)) {
     state = undefined;
   }
+  // Only a regular file is resumed (not a link or anything else left under that name).
+  if (state && !(await lstat(temp).then((s) => s.isFile(), () => false))) state = undefined;
   if (!state) {
-    await rm(temp, { force: true });
+    await freshPart(temp);
     state = { file_id: file.id, sha1: file.sha1, size: file.size };
     await writeState(sidecar, state);
   }
@@ -85,14 +94,14 @@ export async function downloadFile(fileId: string, options: DownloadOptions): Pr
 /** One stream, appended to what the `.part` already holds (whose bytes are hashed first). */
 async function streamedDownload(file: BoxFile, temp: string, opts: ClientOptions, options: DownloadOptions): Promise<{ sha1: string; resumedBytes: number }> {
   const hash = createHash('sha1');
-  let have = Math.min(await stat(temp).then((s) => s.size, () => 0), file.size);
+  let have = Math.min((await lstat(temp)).size, file.size);
   if (have > 0 && have === file.size) have = 0; // complete but unverified: fetch again rather than trust it
   if (have > 0) await pipeline(createReadStream(temp, { end: have - 1 }), new Transform({ transform: (c, _e, cb) => (hash.update(c), cb()) }));
   const { response } = await openDownload(file.id, { ...opts, file, range: have > 0 ? { start: have } : undefined });
   if (have > 0 && response.status !== 206) {
     // The server sent everything: start over from byte 0.
     response.discard();
-    await rm(temp, { force: true });
+    await freshPart(temp);
     return streamedDownload(file, temp, opts, options);
   }
   const resumedBytes = have;
@@ -106,7 +115,9 @@ async function streamedDownload(file: BoxFile, temp: string, opts: ClientOptions
       callback(null, chunk);
     },
   });
-  await pipeline(response.body, meter, createWriteStream(temp, { flags: have > 0 ? 'r+' : 'w', start: have }), { signal: opts.signal });
+  const handle = await openPart(temp);
+  if (have === 0) await handle.truncate(0);
+  await pipeline(response.body, meter, handle.createWriteStream({ start: have }), { signal: opts.signal });
   return { sha1: hash.digest('hex'), resumedBytes };
 }
 
@@ -124,7 +135,7 @@ async function rangedDownload(
   state.chunk = chunk;
   const done = new Set(state.done ?? []);
   const count = Math.ceil(file.size / chunk);
-  const handle = await open(temp, done.size > 0 ? 'r+' : 'w').catch(() => open(temp, 'w'));
+  const handle = await openPart(temp);
   const resumedBytes = [...done].reduce((n, i) => n + Math.min(chunk, file.size - i * chunk), 0);
   let bytes = resumedBytes;
   const inflight = new Map<number, number>();
@@ -203,14 +214,33 @@ async function readState(file: string): Promise<PartState | undefined> {
   }
 }
 
+/**
+ * The state replaced whole: written to `<name>.part.jnew` (made anew, O_EXCL), then renamed. The suffixes a
+ * download adds are at most 10 bytes (`.part.json`, `.part.jnew`): local-name.ts leaves room for them.
+ */
 async function writeState(file: string, state: PartState): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify(state));
+  const temp = file.replace(/\.json$/, '.jnew');
+  await rm(temp, { force: true });
+  await writeFile(temp, JSON.stringify(state), { flag: 'wx' });
   await rename(temp, file);
 }
 
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** The `.part` made anew: whatever had its name removed (a link itself, not its target), then O_EXCL. */
+async function freshPart(temp: string): Promise<void> {
+  await rm(temp, { force: true });
+  await (await open(temp, 'wx')).close();
+}
+
+/** The existing `.part`, for writing, never through a link. */
+function openPart(temp: string): ReturnType<typeof open> {
+  return open(temp, constants.O_RDWR | O_NOFOLLOW);
+}
+
+/** `name` (one safe path segment) in the output directory, or the output file itself. */
 async function outputPath(output: string | undefined, name: string): Promise<string> {
-  if (!output) return path.resolve(path.basename(name));
+  if (!output) return path.resolve(name);
   const isDir = await stat(output).then((s) => s.isDirectory(), () => false);
-  return isDir || output.endsWith(path.sep) ? path.resolve(output, path.basename(name)) : path.resolve(output);
+  return isDir || output.endsWith(path.sep) ? path.resolve(output, name) : path.resolve(output);
 }
