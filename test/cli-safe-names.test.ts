@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -82,7 +82,8 @@ describe('the CLI against a server with hostile names', () => {
     for (const [id, , local] of FILES) {
       const result = await runCli(['download', id, '-o', out, '--json'], env());
       assert.equal(result.code, 0, `${id}: ${result.stderr}`);
-      assert.equal(result.events[0]?.['path'], path.join(out, local), id);
+      // The JSON stream has progress events too: the 'downloaded' one names the path.
+      assert.equal(result.events.find((e) => e['event'] === 'downloaded')?.['path'], path.join(out, local), id);
       assert.deepEqual(await readFile(path.join(out, local)), CONTENT, id);
     }
     assert.deepEqual((await readdir(out)).sort(), FILES.map(([, , local]) => local).sort());
@@ -102,6 +103,23 @@ describe('the CLI against a server with hostile names', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(await readdir(cwd), ['file-101']);
     assert.deepEqual(await readdir(path.join(work.dir, 'cwd')), ['here']);
+  });
+
+  test('a .part left as a link (with a resume state naming the file) is replaced, never written through', async () => {
+    const out = path.join(work.dir, 'linked');
+    await mkdir(out, { recursive: true });
+    const victim = path.join(work.dir, 'victim.txt');
+    await writeFile(victim, 'not yours\n');
+    const part = path.join(out, '.._escape.txt.part');
+    await symlink(victim, part);
+    // A state that matches the file, so the resume path is the one taken if the link were trusted.
+    await writeFile(`${part}.json`, JSON.stringify({ file_id: '103', sha1: SHA1, size: CONTENT.length }));
+    const result = await runCli(['download', '103', '-o', out, '--json'], env());
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await readFile(victim, 'utf8'), 'not yours\n');
+    assert.deepEqual(await readFile(path.join(out, '.._escape.txt')), CONTENT);
+    assert.ok((await lstat(path.join(out, '.._escape.txt'))).isFile());
+    assert.deepEqual(await readdir(out), ['.._escape.txt']);
   });
 
   const lsHuman = async (): Promise<CliResult> => {
@@ -132,7 +150,7 @@ describe('the CLI against a server with hostile names', () => {
 
   test("an error message from the server is printed escaped", async () => {
     const result = await runCli(['download', '666'], env());
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 3, 'a 404 exits 3 (not found), as packages/cli/README.md documents');
     assert.match(result.stderr, /gone\\x1b\[2J/);
     assert.doesNotMatch(result.stderr, RAW_CONTROL);
   });

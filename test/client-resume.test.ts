@@ -104,14 +104,15 @@ describe('resuming interrupted uploads', { timeout: 180_000 }, () => {
     assert.equal(stopped.code, 130, stopped.stderr);
     const lines = stopped.stderr.trim().split('\n');
     assert.equal(lines.length, 1, stopped.stderr);
-    const command = /resume with: (tranche upload .*)$/.exec(lines[0]!)?.[1];
+    // The hint is the command as it was typed: here `node …/bin.js upload …` (`npx tranche …` under npx).
+    const command = /resume with: ((?:npx tranche|tranche|node \S+) upload .*)$/.exec(lines[0]!)?.[1];
     assert.ok(command, lines[0]);
     const [error] = eventsOf(stopped, 'error');
     assert.equal(error?.['interrupted'], true);
     assert.equal(error?.['resume'], command);
     assert.equal((await storedStates()).length, 1);
 
-    const shell = spawn('sh', ['-c', command.replace(/^tranche /, `"${process.execPath}" "${CLI_BIN}" `)], { env: { ...process.env, ...env } });
+    const shell = spawn('sh', ['-c', command.replace(/^node /, `"${process.execPath}" `)], { env: { ...process.env, ...env } });
     let out = '';
     shell.stdout.on('data', (c: Buffer) => (out += c));
     const code = await new Promise<number | null>((resolve) => shell.on('close', resolve));

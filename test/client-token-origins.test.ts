@@ -101,9 +101,11 @@ describe('the token goes only to the configured origins', () => {
     const destination = { folderId: '0' };
     const now = new Date().toISOString();
     const { size, mtimeMs } = await stat(file);
-    await fileResumeStore(stateDir).set(resumeKey(uploadUrl, destination, file), {
+    // The key holds the target name (an upload with --name is its own upload).
+    const key = resumeKey(uploadUrl, destination, file, 'stale.bin');
+    await fileResumeStore(stateDir).set(key, {
       version: 1,
-      key: resumeKey(uploadUrl, destination, file),
+      key,
       sourceId: file,
       name: 'stale.bin',
       size,

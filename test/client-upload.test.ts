@@ -161,7 +161,9 @@ describe('client uploads against the server', { timeout: 120_000 }, () => {
     assert.deepEqual(committed.map((e) => e['sha1']), [shaA, shaB]);
     assert.deepEqual(eventsOf(up, 'started').map((e) => e['mode']), ['chunked', 'simple']);
     assert.equal(eventsOf(up, 'part').length, 4);
-    assert.ok(up.events.every((e) => typeof e['event'] === 'string' && typeof e['file'] === 'string'));
+    // Every event names its file; several files end with one `summary` (no file).
+    assert.ok(up.events.filter((e) => e['event'] !== 'summary').every((e) => typeof e['event'] === 'string' && typeof e['file'] === 'string'));
+    assert.equal(eventsOf(up, 'summary')[0]?.['sent'], 2);
 
     const listing = await runCli(['ls', folderId, '--json'], env);
     assert.equal(listing.code, 0, listing.stderr);

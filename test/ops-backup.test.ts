@@ -54,10 +54,10 @@ describe('backup and restore of the embedded stores', async () => {
       assert.equal((await tranche('backup', path.join(dir, 'pg'), '--database', 'postgres://x@127.0.0.1/x')).code, 1, 'PostgreSQL is refused');
 
       const target = path.join(dir, 'restored');
-      const restored = await tranche('restore', backupDir, '--data-dir', target);
+      const restored = await tranche('restore-backup', backupDir, '--data-dir', target);
       assert.equal(restored.code, 0, restored.stderr);
-      assert.equal((await tranche('restore', backupDir, '--data-dir', target)).code, 1, 'an existing database needs --force');
-      assert.equal((await tranche('restore', backupDir, '--data-dir', target, '--force')).code, 0);
+      assert.equal((await tranche('restore-backup', backupDir, '--data-dir', target)).code, 1, 'an existing database needs --force');
+      assert.equal((await tranche('restore-backup', backupDir, '--data-dir', target, '--force')).code, 0);
       const fsck = await tranche('fsck', '--data-dir', target, '--json');
       assert.equal(fsck.code, 0, fsck.stdout + fsck.stderr);
       assert.equal(JSON.parse(fsck.stdout).checked, 2);
@@ -86,7 +86,7 @@ describe('backup and restore of the embedded stores', async () => {
     const notBackup = path.join(dir, 'junk');
     await mkdir(notBackup, { recursive: true });
     await writeFile(path.join(notBackup, 'tranche.db'), 'x');
-    const run = await tranche('restore', notBackup, '--data-dir', path.join(dir, 'nowhere'));
+    const run = await tranche('restore-backup', notBackup, '--data-dir', path.join(dir, 'nowhere'));
     assert.equal(run.code, 1);
     assert.match(run.stderr, /not a backup/);
   });

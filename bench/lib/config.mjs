@@ -45,7 +45,7 @@ const QUICK = {
   webHeapBytes: 128 * MiB,
 };
 
-export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster', 'fairness', 'web'];
+export const SCENARIO_ORDER = ['ceilings', 'upload', 'commit', 'memory', 'download', 'metadata', 'profile', 'cluster', 'fairness', 'web', 'cli'];
 
 export function loadConfig(env = process.env) {
   const quick = Boolean(env.BENCH_QUICK) && env.BENCH_QUICK !== '0';

@@ -16,7 +16,7 @@ export function registerServerStubs(program: Command, reason?: string): void {
     ['doctor', 'check the configuration'],
     ['fsck', 'verify stored files against their SHA-1'],
     ['backup', 'back up the embedded stores'],
-    ['restore', 'restore a backup'],
+    ['restore-backup', 'restore a backup'],
   ] as const;
   for (const [name, what] of commands) {
     program

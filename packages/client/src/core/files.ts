@@ -15,16 +15,23 @@ export async function getFile(fileId: string, options: ClientOptions): Promise<B
   return fetchJson<BoxFile>(config, { method: 'GET', url: `${config.apiUrl}/files/${encodeURIComponent(fileId)}` });
 }
 
+export interface ListOptions {
+  pageSize?: number | undefined;
+  /** Box's `fields=`: extra fields per entry (a server without `fields` answers the mini form; callers fill in). */
+  fields?: readonly string[] | undefined;
+}
+
 /** Every item in a folder (paging through `offset`/`limit`). */
-export async function listFolder(folderId: string, options: ClientOptions & { pageSize?: number; fields?: string[] }): Promise<Array<FileMini | FolderMini>> {
+export async function listFolder(folderId: string, options: ClientOptions & ListOptions): Promise<Array<FileMini | FolderMini>> {
   const config = resolveConfig(options);
   const limit = options.pageSize ?? 1000;
+  const fields = options.fields?.length ? options.fields.join(',') : undefined;
   const items: Array<FileMini | FolderMini> = [];
   for (let offset = 0; ; ) {
     const page = await fetchJson<Items>(config, {
       method: 'GET',
       url: `${config.apiUrl}/folders/${encodeURIComponent(folderId)}/items`,
-      query: { offset, limit, fields: options.fields?.join(',') },
+      query: { offset, limit, fields },
     });
     if (!Array.isArray(page.entries)) throw new TrancheProtocolError(`folder ${folderId}: the listing has no entries`);
     items.push(...page.entries);
@@ -56,20 +63,37 @@ export interface OpenedDownload {
   response: TransportResponse;
 }
 
-/** Fetches the file's record, then its content, following redirects (max 5) and 202 + Retry-After. */
-export async function openDownload(fileId: string, options: ClientOptions): Promise<OpenedDownload> {
+/** A byte range of the content, inclusive `end` (open-ended when absent), as in `Range: bytes=start-end`. */
+export interface ByteRange {
+  start: number;
+  end?: number | undefined;
+}
+
+/**
+ * Fetches the file's record (or takes `file` when the caller has it), then its content, following redirects
+ * (max 5) and 202 + Retry-After. With `range`, the answer is 206 with those bytes, or 200 with all of them when
+ * the server ignores ranges (check `response.status`).
+ */
+export async function openDownload(
+  fileId: string,
+  options: ClientOptions & { range?: ByteRange | undefined; file?: BoxFile | undefined },
+): Promise<OpenedDownload> {
   const config = resolveConfig(options);
-  const file = await fetchJson<BoxFile>(config, { method: 'GET', url: `${config.apiUrl}/files/${encodeURIComponent(fileId)}` });
-  const response = await withRetry(config.retry, config.signal, () => fetchContent(config, `${config.apiUrl}/files/${encodeURIComponent(fileId)}/content`));
+  const file = options.file ?? (await fetchJson<BoxFile>(config, { method: 'GET', url: `${config.apiUrl}/files/${encodeURIComponent(fileId)}` }));
+  const range = options.range ? `bytes=${options.range.start}-${options.range.end ?? ''}` : undefined;
+  const response = await withRetry(config.retry, config.signal, () =>
+    fetchContent(config, `${config.apiUrl}/files/${encodeURIComponent(fileId)}/content`, range),
+  );
   return { file, response };
 }
 
-async function fetchContent(config: ClientConfig, start: string): Promise<TransportResponse> {
+async function fetchContent(config: ClientConfig, start: string, range?: string): Promise<TransportResponse> {
   const origin = new URL(start).origin;
   let url = start;
   for (let hops = 0, pending = 0; ; ) {
-    const response = await send(config, { method: 'GET', url, auth: new URL(url).origin === origin });
-    if (response.status === 200) return response;
+    const headers = range ? { range } : undefined;
+    const response = await send(config, { method: 'GET', url, headers, auth: new URL(url).origin === origin });
+    if (response.status === 200 || (range && response.status === 206)) return response;
     response.discard();
     const location = response.header('location');
     if (response.status >= 300 && response.status < 400 && location) {

@@ -14,3 +14,5 @@ export * from './transport.js';
 export { uploadFile, resolveDestination, type UploadOptions } from './upload.js';
 export { PartConflictError, uploadPart, type PartData, type PartResult, type PartTarget } from './parts.js';
 export { abortSessionUrl, getSession, listAllParts, sessionUrl, type Destination } from './sessions.js';
+export * from './items.js';
+export * from './paths.js';

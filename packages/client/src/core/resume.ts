@@ -47,9 +47,10 @@ export interface ResumeStore {
  * mtime are deliberately not part of the key but compared with the state, so that a changed file is noticed
  * and reported (and its stale session aborted) instead of silently leaving an orphan behind.
  */
-export function resumeKey(uploadUrl: string, destination: Destination, sourceId: string): string {
+export function resumeKey(uploadUrl: string, destination: Destination, sourceId: string, name?: string): string {
   const target = destination.fileId !== undefined ? `file:${destination.fileId}` : `folder:${destination.folderId}`;
-  return JSON.stringify([uploadUrl, target, sourceId]);
+  // The target name is part of the key: the same file sent under two names is two uploads.
+  return JSON.stringify(name === undefined ? [uploadUrl, target, sourceId] : [uploadUrl, target, name, sourceId]);
 }
 
 export function memoryResumeStore(): ResumeStore {

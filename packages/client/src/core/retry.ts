@@ -17,10 +17,16 @@ export interface RetryPolicy {
   random(): number;
 }
 
-/** Network errors, 408, 429 and every 5xx. */
+/** Answers another try cannot change: 501 not implemented, 505 version, 507 insufficient storage, 508 loop. */
+const FINAL_5XX = new Set([501, 505, 507, 508]);
+
+/** Network errors, 408, 429 and every 5xx but the final ones (507 insufficient_storage stops at once). */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof TrancheNetworkError) return true;
-  if (error instanceof TrancheApiError) return error.status >= 500 || error.status === 429 || error.status === 408;
+  if (error instanceof TrancheApiError) {
+    if (FINAL_5XX.has(error.status) || error.code === 'insufficient_storage') return false;
+    return error.status >= 500 || error.status === 429 || error.status === 408;
+  }
   return false;
 }
 

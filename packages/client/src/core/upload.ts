@@ -67,7 +67,7 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
   };
 
   if (source.size === 0 || source.size < minChunkedSize) return simple();
-  const key = options.resumeStore && source.id ? resumeKey(config.uploadUrl, destination, source.id) : undefined;
+  const key = options.resumeStore && source.id ? resumeKey(config.uploadUrl, destination, source.id, name) : undefined;
   try {
     return await chunkedUpload({
       config,

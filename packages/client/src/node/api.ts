@@ -5,7 +5,7 @@ import { withNodeDefaults } from './defaults.js';
 
 export const getFile = (fileId: string, options: core.ClientOptions): Promise<BoxFile> => core.getFile(fileId, withNodeDefaults(options));
 
-export const listFolder = (folderId: string, options: core.ClientOptions & { pageSize?: number }): Promise<Array<FileMini | FolderMini>> =>
+export const listFolder = (folderId: string, options: core.ClientOptions & core.ListOptions): Promise<Array<FileMini | FolderMini>> =>
   core.listFolder(folderId, withNodeDefaults(options));
 
 export const createFolder = (name: string, parentId: string, options: core.ClientOptions): Promise<BoxFolder> =>

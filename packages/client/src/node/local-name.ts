@@ -1,13 +1,14 @@
 /**
  * The local file name a download gets from the server's name. The server's name is never trusted as a path: the
  * result is one path segment, never "." or "..", holds no separator, control, invisible or bidirectional-formatting
- * character (each becomes "_"; on Windows also `<>:"|?*`), and is at most 250 UTF-8 bytes, so that its `.part`
- * temporary name still fits the usual 255-byte limit (longer names are cut, keeping a short extension).
+ * character (each becomes "_"; on Windows also `<>:"|?*`), and is at most 245 UTF-8 bytes, so that the names a
+ * download adds (`.part`, `.part.json`) still fit the usual 255-byte limit (longer names are cut, keeping a short
+ * extension).
  */
 import path from 'node:path';
 
-/** Longest name in UTF-8 bytes: 255 less the ".part" of the temporary file. */
-export const MAX_LOCAL_NAME_BYTES = 250;
+/** Longest name in UTF-8 bytes: 255 less the ".part.json" of the download's state file. */
+export const MAX_LOCAL_NAME_BYTES = 245;
 /** An extension up to this long is kept when a name is cut. */
 const MAX_KEPT_EXTENSION_BYTES = 16;
 

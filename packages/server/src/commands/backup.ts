@@ -26,7 +26,8 @@ export function backupCommands(program: Command): void {
   );
   withStoreFlags(
     program
-      .command('restore')
+      // Not `restore`: that is the trash's (`tranche restore PATH`, a file or folder back from the trash).
+      .command('restore-backup')
       .argument('<dir>', 'a directory made by tranche backup')
       .option('--force', 'replace the database already in --data-dir')
       .description('restore a backup into --data-dir (the server must be stopped), then apply pending migrations'),

@@ -3,6 +3,8 @@
  * line of stdout. `tranche token list --user NAME [--json]`: the user's tokens by id (never the secret).
  * `tranche token revoke TOKEN_OR_ID [--json]`: refuses the token from the next request on, on every instance.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { issueToken, listTokens, revokeToken, type TokenView } from '../domain/tokens.js';
 import { openMetadataStore, type MetaOptions } from '../stores.js';
@@ -24,8 +26,9 @@ export function tokenCommand(program: Command): void {
     withConfigFile(token.command('create'), () => serveKeys(program))
       .description('create a user if needed and print a new bearer token (last line of stdout)')
       .requiredOption('--user <name>', 'user name')
-      .addOption(new Option('--ttl <seconds>', 'the token expires this many seconds from now (default: never)').env('TRANCHE_TOKEN_TTL').argParser(integer(1))),
-  ).action(async (flags: { user: string; ttl?: number } & MetaOptions) => {
+      .addOption(new Option('--ttl <seconds>', 'the token expires this many seconds from now (default: never)').env('TRANCHE_TOKEN_TTL').argParser(integer(1)))
+      .option('--init', 'create the SQLite database when it does not exist yet (normally `serve` creates it)'),
+  ).action(async (flags: { user: string; ttl?: number; init?: boolean } & MetaOptions) => {
     console.log(await createToken(flags));
   });
   storeOptions(
@@ -53,8 +56,14 @@ export function tokenCommand(program: Command): void {
   });
 }
 
-export async function createToken(flags: { user: string; ttl?: number } & MetaOptions): Promise<string> {
+export async function createToken(flags: { user: string; ttl?: number; init?: boolean | undefined } & MetaOptions): Promise<string> {
   const name = userName(flags.user);
+  // A token in a database the server does not use is a trap: say which one, and never create an empty one unasked.
+  const where = databaseLabel(flags);
+  if (where.file !== undefined && !existsSync(where.file) && flags.init !== true) {
+    throw new Error(`no database at ${where.file}: start \`tranche serve\` with the same --data-dir first, pass the server's --data-dir/--database, or add --init to create it`);
+  }
+  console.error(`database: ${where.label}`);
   const { user, token, id, expiresAt } = await withStore(flags, (meta) => issueToken(meta, name, { ttlMs: flags.ttl === undefined ? null : flags.ttl * 1000 }));
   const expiry = expiresAt ? `expires ${expiresAt.toISOString()}` : 'does not expire';
   console.error(`new token ${id} for user ${user.name} (id ${user.id}), ${expiry}; it is shown only once:`);
@@ -87,4 +96,15 @@ function printTable(tokens: TokenView[]): void {
   for (const t of tokens) rows.push([t.id, t.state, day(t.createdAt, ''), day(t.expiresAt, 'never'), day(t.revokedAt, '-')]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+}
+
+/** The database `token create` opens: a SQLite file, or a PostgreSQL URL without its password. */
+function databaseLabel(flags: MetaOptions): { label: string; file?: string } {
+  if (flags.database && !flags.database.startsWith('sqlite:')) {
+    const url = new URL(flags.database);
+    url.password = url.password ? '***' : '';
+    return { label: url.toString() };
+  }
+  const file = path.resolve(flags.database?.startsWith('sqlite:') ? flags.database.slice('sqlite:'.length) : path.join(flags.dataDir, 'tranche.db'));
+  return { label: `SQLite ${file}`, file };
 }
