@@ -28,6 +28,8 @@ export function workerSha1(createWorker: () => Worker): AsyncHasherFactory {
       else entry?.reject(new Error(`SHA-1 worker: ${reply.error}`));
     };
     worker.onerror = (event) => fail(new Error(`SHA-1 worker failed: ${event.message}`));
+    // A reply that cannot be deserialised never reaches onmessage: without this its caller would wait forever.
+    worker.onmessageerror = () => fail(new Error('SHA-1 worker: a reply could not be deserialised'));
     const call = (request: DistributiveOmit<HashRequest, 'id'>): Promise<string | undefined> => {
       if (failure) return Promise.reject(failure);
       const id = next++;
