@@ -260,7 +260,7 @@ describe('tranche commands: paths, JSON, exit codes, downloads, profiles', { tim
     }
   });
 
-  test('token create names its database and does not create an empty one unasked', async () => {
+  test('token create names its database and never makes a new one silently', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
         const child = spawn(process.execPath, [CLI_BIN, 'token', 'create', ...args]);
@@ -270,11 +270,16 @@ describe('tranche commands: paths, JSON, exit codes, downloads, profiles', { tim
         child.stderr.on('data', (c: Buffer) => (err += c));
         child.on('close', (code) => resolve({ code, out, err }));
       });
+    // A new database is still made (scripts create a token before the first serve), with a warning naming it.
     const nowhere = path.join(work.dir, 'no-server-here');
-    const refused = await run(['--user', 'x', '--data-dir', nowhere]);
-    assert.equal(refused.code, 1);
-    assert.match(refused.err, /no database at .*no-server-here\/tranche\.db/);
-    await assert.rejects(stat(path.join(nowhere, 'tranche.db')));
+    const warned = await run(['--user', 'x', '--data-dir', nowhere]);
+    assert.equal(warned.code, 0, warned.err);
+    assert.match(warned.err, /warning: no database at .*no-server-here\/tranche\.db yet; creating a new, empty one/);
+    assert.match(warned.out.trim().split('\n').at(-1)!, /^trn_/);
+    await stat(path.join(nowhere, 'tranche.db'));
+    const quiet = await run(['--user', 'y', '--data-dir', path.join(work.dir, 'meant'), '--init']);
+    assert.equal(quiet.code, 0, quiet.err);
+    assert.doesNotMatch(quiet.err, /warning/);
     const made = await run(['--user', 'x', '--data-dir', server.dataDir]);
     assert.equal(made.code, 0, made.err);
     assert.match(made.err, new RegExp(`database: SQLite ${server.dataDir}/tranche\\.db`));

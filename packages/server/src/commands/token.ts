@@ -27,7 +27,7 @@ export function tokenCommand(program: Command): void {
       .description('create a user if needed and print a new bearer token (last line of stdout)')
       .requiredOption('--user <name>', 'user name')
       .addOption(new Option('--ttl <seconds>', 'the token expires this many seconds from now (default: never)').env('TRANCHE_TOKEN_TTL').argParser(integer(1)))
-      .option('--init', 'create the SQLite database when it does not exist yet (normally `serve` creates it)'),
+      .option('--init', 'the SQLite database may be new (no warning when it does not exist yet)'),
   ).action(async (flags: { user: string; ttl?: number; init?: boolean } & MetaOptions) => {
     console.log(await createToken(flags));
   });
@@ -58,10 +58,11 @@ export function tokenCommand(program: Command): void {
 
 export async function createToken(flags: { user: string; ttl?: number; init?: boolean | undefined } & MetaOptions): Promise<string> {
   const name = userName(flags.user);
-  // A token in a database the server does not use is a trap: say which one, and never create an empty one unasked.
+  // A token in a database the server does not use is a trap: say which one, and never make a new one silently. It is
+  // still made (scripts that create a token before the first `serve` rely on it: CONTRACT), with a warning.
   const where = databaseLabel(flags);
   if (where.file !== undefined && !existsSync(where.file) && flags.init !== true) {
-    throw new Error(`no database at ${where.file}: start \`tranche serve\` with the same --data-dir first, pass the server's --data-dir/--database, or add --init to create it`);
+    console.error(`tranche: warning: no database at ${where.file} yet; creating a new, empty one. The token works only for a server started with this --data-dir (--init says this is meant).`);
   }
   console.error(`database: ${where.label}`);
   const { user, token, id, expiresAt } = await withStore(flags, (meta) => issueToken(meta, name, { ttlMs: flags.ttl === undefined ? null : flags.ttl * 1000 }));
