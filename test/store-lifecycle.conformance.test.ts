@@ -108,8 +108,8 @@ for (const backend of BACKENDS) {
     });
 
     test('copies share blobs: the blob is garbage only once the last version naming it is purged', async () => {
-      const file = unwrap(await store.createFile(newFile(alice, '0', 'shared')));
-      const copy = unwrap(await store.copyItem(alice, file.id, { parentId: '0', name: 'shared-copy', now: new Date(), maxItems: 10, maxBytes: null }));
+      const file = unwrap(await store.createFile(newFile(alice, '0', 'original')));
+      const copy = unwrap(await store.copyItem(alice, file.id, { parentId: '0', name: 'original-copy', now: new Date(), maxItems: 10, maxBytes: null }));
       const promoted = unwrap(await store.promoteVersion(alice, copy.id, (await store.getFile(alice, copy.id))!.versionId, new Date()).then((r) => (r.ok ? r : { ok: true as const, value: null })));
       assert.equal(promoted, null, 'promoting the current version is refused');
       unwrap(await store.trashItem(alice, file.id, { recursive: false, now: new Date() }));
