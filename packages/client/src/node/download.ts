@@ -9,7 +9,7 @@
  * with O_EXCL after removing whatever had its name (a link is removed, never followed); one is resumed only when
  * it is a regular file, opened without following links.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { lstat, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -105,16 +105,8 @@ async function streamedDownload(file: BoxFile, temp: string, opts: ClientOptions
     return streamedDownload(file, temp, opts, options);
   }
   const resumedBytes = have;
-  let bytes = have;
-  options.onProgress?.({ bytes, totalBytes: file.size });
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      bytes += chunk.byteLength;
-      options.onProgress?.({ bytes, totalBytes: file.size });
-      callback(null, chunk);
-    },
-  });
+  options.onProgress?.({ bytes: have, totalBytes: file.size });
+  const meter = hashingMeter(hash, have, file.size, options.onProgress);
   const handle = await openPart(temp);
   if (have === 0) await handle.truncate(0);
   await pipeline(response.body, meter, handle.createWriteStream({ start: have }), { signal: opts.signal });
@@ -188,21 +180,27 @@ export async function streamDownload(fileId: string, sink: Writable, options: Do
   const file = options.file ?? (await getFile(fileId, opts));
   const { response } = await openDownload(file.id, { ...opts, file });
   const hash = createHash('sha1');
-  let bytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      bytes += chunk.byteLength;
-      options.onProgress?.({ bytes, totalBytes: file.size });
-      callback(null, chunk);
-    },
-  });
+  const meter = hashingMeter(hash, 0, file.size, options.onProgress);
   await pipeline(response.body, meter, sink, { signal: opts.signal, end: false });
   const sha1 = hash.digest('hex');
+  const bytes = meter.bytes;
   if (bytes !== file.size || sha1 !== file.sha1.toLowerCase()) {
     throw new IntegrityError(`download of file ${file.id} (${bytes} bytes, expected ${file.size})`, file.sha1, sha1);
   }
   return { path: '-', file, bytes, sha1, resumedBytes: 0 };
+}
+
+/** A pass-through that hashes what flows and reports the running byte count (`bytes` counts from `start`). */
+function hashingMeter(hash: Hash, start: number, totalBytes: number, onProgress: DownloadOptions['onProgress']): Transform & { bytes: number } {
+  const meter = Object.assign(new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      meter.bytes += chunk.byteLength;
+      onProgress?.({ bytes: meter.bytes, totalBytes });
+      callback(null, chunk);
+    },
+  }), { bytes: start });
+  return meter;
 }
 
 async function readState(file: string): Promise<PartState | undefined> {

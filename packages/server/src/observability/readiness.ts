@@ -6,6 +6,7 @@
 import { access, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore } from '../store/blob-store.js';
+import prettyBytes from 'pretty-bytes';
 
 export interface CheckResult {
   name: string;
@@ -84,7 +85,7 @@ export class Readiness {
         this.timed(`disk:${dir}`, async () => {
           const stats = await statfs(await existingAncestor(dir));
           const free = stats.bavail * stats.bsize;
-          const detail = `${formatBytes(free)} free, ${formatBytes(options.minFreeBytes)} required`;
+          const detail = `${prettyBytes(free, { binary: true })} free, ${prettyBytes(options.minFreeBytes, { binary: true })} required`;
           if (free < options.minFreeBytes) throw new Error(detail);
           return detail;
         }),
@@ -129,15 +130,4 @@ async function existingAncestor(dir: string): Promise<string> {
 function oneLine(error: unknown): string {
   const text = error instanceof Error ? `${(error as NodeJS.ErrnoException).code ? `${(error as NodeJS.ErrnoException).code}: ` : ''}${error.message}` : String(error);
   return text.split('\n')[0]!.slice(0, 300);
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

@@ -6,7 +6,7 @@
  * two transactions creating the same name meet at the unique index: the loser is run again and then sees the
  * winner's item as a name conflict.
  */
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type {
   CommitOutcome,
   FileRecord,
@@ -37,22 +37,15 @@ import { copyItem } from './copy-sql.js';
 import { updateItem } from './item-updates-sql.js';
 import { ItemsSql } from './items-sql.js';
 import { quotaConflict, reservedBySessions, storageUsed } from './quota.js';
-import { fromSession, toPart, toSession, toUser } from './rows.js';
-import { readFile, rerunOnNameRace, type Db, type SqlContext } from './sql-context.js';
+import { toUser } from './rows.js';
+import { rerunOnNameRace, type Db, type SqlContext } from './sql-context.js';
 import { TrashSql } from './trash-sql.js';
 import { VersionsSql } from './versions-sql.js';
 import { SqlOperations } from './operations-queries.js';
 import type { Database } from './schema.js';
+import { SessionsSql } from './sessions-sql.js';
 import { SqlTokens } from './tokens.js';
 
-
-/** sessions.purged: bytes kept; release begun (no commit or part may land any more); bytes gone. */
-const PURGE = { live: 0, releasing: 2, released: 1 } as const;
-
-/** Aborted, or active and expired at `now`: the bytes may go. */
-function releasable(eb: ExpressionBuilder<Database, 'sessions'>, now: Date) {
-  return eb.or([eb('state', '=', 'aborted'), eb.and([eb('state', '=', 'active'), eb('expires_at', '<=', now.getTime())])]);
-}
 
 export class SqlMetadataStore implements MetadataStore {
   private readonly tokens: SqlTokens;
@@ -60,6 +53,7 @@ export class SqlMetadataStore implements MetadataStore {
   private readonly items: ItemsSql;
   private readonly trash: TrashSql;
   private readonly versions: VersionsSql;
+  private readonly sessions: SessionsSql;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -73,6 +67,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.items = new ItemsSql(this.sqlCtx);
     this.trash = new TrashSql(this.sqlCtx);
     this.versions = new VersionsSql(this.sqlCtx);
+    this.sessions = new SessionsSql(this.sqlCtx, this.items);
   }
 
   async close(): Promise<void> {
@@ -199,200 +194,61 @@ export class SqlMetadataStore implements MetadataStore {
     return forgetGarbage(this.db, blobKey);
   }
 
-  // ---- upload sessions
+  // ---- upload sessions, parts and part claims (sessions-sql.ts)
 
-  async createSession(session: SessionRecord, quota?: QuotaCheck): Promise<WriteResult<SessionRecord>> {
-    return this.db.transaction().execute(async (trx) => {
-      const refused = await quotaConflict(trx, this.traits, session.ownerId, session.fileSize, quota);
-      if (refused) return refused;
-      await trx.insertInto('sessions').values(this.bytesForDb(fromSession(session))).execute();
-      return { ok: true, value: session } as const;
-    });
+  createSession(session: SessionRecord, quota?: QuotaCheck): Promise<WriteResult<SessionRecord>> {
+    return this.sessions.createSession(session, quota);
   }
-
-  async getSession(id: string, db: Db = this.db): Promise<SessionRecord | undefined> {
-    const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toSession(row);
+  getSession(id: string, db: Db = this.db): Promise<SessionRecord | undefined> {
+    return this.sessions.getSession(id, db);
   }
-
-  async insertPart(part: PartRecord): Promise<{ inserted: boolean; part: PartRecord } | { inserted: false; sessionState: SessionState | 'missing' }> {
-    return this.db.transaction().execute(async (trx) => {
-      let query = trx.selectFrom('sessions').select(['state', 'purged']).where('id', '=', part.sessionId);
-      if (this.traits.rowLocks) query = query.forUpdate();
-      const session = await query.executeTakeFirst();
-      if (!session) return { inserted: false, sessionState: 'missing' as const };
-      if (session.state !== 'active' || Number(session.purged) !== 0) return { inserted: false, sessionState: session.state };
-      const existing = await trx
-        .selectFrom('parts')
-        .selectAll()
-        .where('session_id', '=', part.sessionId)
-        .where('offset', '=', part.offset)
-        .executeTakeFirst();
-      if (existing) return { inserted: false, part: toPart(existing) };
-      await trx
-        .insertInto('parts')
-        .values({ session_id: part.sessionId, part_id: part.partId, offset: part.offset, size: part.size, sha1: part.sha1, etag: part.etag })
-        .execute();
-      return { inserted: true, part };
-    });
+  insertPart(part: PartRecord): Promise<{ inserted: boolean; part: PartRecord } | { inserted: false; sessionState: SessionState | 'missing' }> {
+    return this.sessions.insertPart(part);
   }
-
-  async getPartAt(sessionId: string, offset: number): Promise<PartRecord | undefined> {
-    const row = await this.db.selectFrom('parts').selectAll().where('session_id', '=', sessionId).where('offset', '=', offset).executeTakeFirst();
-    return row && toPart(row);
+  getPartAt(sessionId: string, offset: number): Promise<PartRecord | undefined> {
+    return this.sessions.getPartAt(sessionId, offset);
   }
-
-  async listParts(sessionId: string, offset: number, limit: number): Promise<ListPage<PartRecord>> {
-    const { count } = await this.db
-      .selectFrom('parts')
-      .where('session_id', '=', sessionId)
-      .select((eb) => eb.fn.countAll<number | string>().as('count'))
-      .executeTakeFirstOrThrow();
-    const rows = await this.db
-      .selectFrom('parts')
-      .selectAll()
-      .where('session_id', '=', sessionId)
-      .orderBy('offset')
-      .limit(limit)
-      .offset(offset)
-      .execute();
-    return { total: Number(count), entries: rows.map(toPart) };
+  listParts(sessionId: string, offset: number, limit: number): Promise<ListPage<PartRecord>> {
+    return this.sessions.listParts(sessionId, offset, limit);
   }
-
-  async partsFrom(sessionId: string, fromOffset: number, limit: number): Promise<PartRecord[]> {
-    const rows = await this.db
-      .selectFrom('parts')
-      .selectAll()
-      .where('session_id', '=', sessionId)
-      .where('offset', '>=', fromOffset)
-      .orderBy('offset')
-      .limit(limit)
-      .execute();
-    return rows.map(toPart);
+  partsFrom(sessionId: string, fromOffset: number, limit: number): Promise<PartRecord[]> {
+    return this.sessions.partsFrom(sessionId, fromOffset, limit);
   }
-
-  async advanceHash(sessionId: string, fromBytes: number, toBytes: number, state: Uint8Array): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sessions')
-      .set({ hashed_bytes: toBytes, hash_state: toDbBytes(state) })
-      .where('id', '=', sessionId)
-      .where('hashed_bytes', '=', fromBytes)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  advanceHash(sessionId: string, fromBytes: number, toBytes: number, state: Uint8Array): Promise<boolean> {
+    return this.sessions.advanceHash(sessionId, fromBytes, toBytes, state);
   }
-
-  async setPendingCommits(sessionId: string, count: number): Promise<void> {
-    await this.db.updateTable('sessions').set({ pending_commits: count }).where('id', '=', sessionId).execute();
+  setPendingCommits(sessionId: string, count: number): Promise<void> {
+    return this.sessions.setPendingCommits(sessionId, count);
   }
-
-  async commitSession(sessionId: string, file: NewFile | NewVersion, quota?: QuotaCheck): Promise<CommitOutcome> {
-    return rerunOnNameRace(this.traits, () => this.db.transaction().execute(async (trx): Promise<CommitOutcome> => {
-      let query = trx.selectFrom('sessions').selectAll().where('id', '=', sessionId);
-      if (this.traits.rowLocks) query = query.forUpdate();
-      const row = await query.executeTakeFirst();
-      if (!row) return { ok: false, conflict: { kind: 'session_not_active', state: 'aborted' } };
-      const session = toSession(row);
-      if (session.state === 'committed' && session.committedFileId !== null) {
-        const committed = await readFile(trx, session.ownerId, session.committedFileId);
-        if (committed) return { ok: true, file: committed, replay: true };
-      }
-      if (session.state !== 'active') return { ok: false, conflict: { kind: 'session_not_active', state: session.state } };
-      if (session.purged) return { ok: false, conflict: { kind: 'session_released' } };
-      const refused = await quotaConflict(trx, this.traits, session.ownerId, file.size, quota, sessionId);
-      if (refused) return refused;
-      const result = 'fileId' in file ? await this.items.insertVersion(trx, file) : await this.items.insertFile(trx, file);
-      if (!result.ok) return result;
-      await trx
-        .updateTable('sessions')
-        .set({ state: 'committed', committed_file_id: Number(result.value.id), pending_commits: 0 })
-        .where('id', '=', sessionId)
-        .execute();
-      return { ok: true, file: result.value, replay: false };
-    }));
+  commitSession(sessionId: string, file: NewFile | NewVersion, quota?: QuotaCheck): Promise<CommitOutcome> {
+    return this.sessions.commitSession(sessionId, file, quota);
   }
-
-  async abortSession(sessionId: string): Promise<SessionState | undefined> {
-    // The update decides (a commit holding the row makes it wait, then match nothing); the read only reports.
-    const aborted = await this.db
-      .updateTable('sessions')
-      .set({ state: 'aborted' })
-      .where('id', '=', sessionId)
-      .where('state', '=', 'active')
-      .executeTakeFirst();
-    if (Number(aborted.numUpdatedRows) === 1) return 'aborted';
-    return (await this.getSession(sessionId))?.state;
+  abortSession(sessionId: string): Promise<SessionState | undefined> {
+    return this.sessions.abortSession(sessionId);
   }
-
-  async sessionsToPurge(now: Date, limit: number): Promise<SessionRecord[]> {
-    const rows = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where((eb) => eb.or([eb('purged', '=', PURGE.releasing), eb.and([eb('purged', '=', PURGE.live), releasable(eb, now)])]))
-      .limit(limit)
-      .execute();
-    return rows.map(toSession);
+  sessionsToPurge(now: Date, limit: number): Promise<SessionRecord[]> {
+    return this.sessions.sessionsToPurge(now, limit);
   }
-
-  async beginRelease(sessionId: string, now: Date): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sessions')
-      .set({ purged: PURGE.releasing, hash_state: null })
-      .where('id', '=', sessionId)
-      .where((eb) => eb.or([eb('purged', '=', PURGE.releasing), eb.and([eb('purged', '=', PURGE.live), releasable(eb, now)])]))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  beginRelease(sessionId: string, now: Date): Promise<boolean> {
+    return this.sessions.beginRelease(sessionId, now);
   }
-
-  async markPurged(sessionId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      // The session row first: it waits for an insertPart holding the row, whose part is then deleted too.
-      await trx.updateTable('sessions').set({ purged: PURGE.released, hash_state: null }).where('id', '=', sessionId).execute();
-      await trx.deleteFrom('parts').where('session_id', '=', sessionId).execute();
-      await trx.deleteFrom('part_claims').where('session_id', '=', sessionId).execute();
-    });
+  markPurged(sessionId: string): Promise<void> {
+    return this.sessions.markPurged(sessionId);
   }
-
-  async reservedBySessions(ownerId: string, now: Date): Promise<number> {
-    return reservedBySessions(this.db, ownerId, now);
+  reservedBySessions(ownerId: string, now: Date): Promise<number> {
+    return this.sessions.reservedBySessions(ownerId, now);
   }
-
-  async markUploadCompleted(sessionId: string): Promise<void> {
-    await this.db.updateTable('sessions').set({ upload_completed: 1 }).where('id', '=', sessionId).execute();
+  markUploadCompleted(sessionId: string): Promise<void> {
+    return this.sessions.markUploadCompleted(sessionId);
   }
-
-  // ---- coordination between instances
-
-  async claimPart(sessionId: string, offset: number, holder: string, now: Date, until: Date): Promise<boolean> {
-    // One upsert: the conflict branch writes only over an expired claim or the holder's own, so two processes
-    // racing for a claim cannot both get a row back.
-    const written = await this.db
-      .insertInto('part_claims')
-      .values({ session_id: sessionId, offset, holder, expires_at: until.getTime() })
-      .onConflict((oc) =>
-        oc
-          .columns(['session_id', 'offset'])
-          .doUpdateSet({ holder: (eb) => eb.ref('excluded.holder'), expires_at: (eb) => eb.ref('excluded.expires_at') })
-          .where((eb) => eb.or([eb('part_claims.expires_at', '<', now.getTime()), eb('part_claims.holder', '=', holder)])),
-      )
-      .returning('holder')
-      .executeTakeFirst();
-    return written !== undefined;
+  claimPart(sessionId: string, offset: number, holder: string, now: Date, until: Date): Promise<boolean> {
+    return this.sessions.claimPart(sessionId, offset, holder, now, until);
   }
-
-  async releasePart(sessionId: string, offset: number, holder: string): Promise<void> {
-    await this.db.deleteFrom('part_claims').where('session_id', '=', sessionId).where('offset', '=', offset).where('holder', '=', holder).execute();
+  releasePart(sessionId: string, offset: number, holder: string): Promise<void> {
+    return this.sessions.releasePart(sessionId, offset, holder);
   }
 
   exclusively<T>(name: string, task: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
     return this.exclusion.run(name, task);
   }
-
-  private bytesForDb<T extends { hash_state: Uint8Array | null }>(row: T): T {
-    return { ...row, hash_state: row.hash_state && toDbBytes(row.hash_state) };
-  }
-}
-
-/** better-sqlite3 binds Buffers, not plain Uint8Arrays; pg accepts both. */
-function toDbBytes(bytes: Uint8Array): Uint8Array {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
