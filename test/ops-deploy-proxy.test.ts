@@ -143,7 +143,7 @@ for (const [name, start] of [
     before(async () => {
       work = await mkdtemp(path.join(tmpdir(), `tranche-${name.toLowerCase()}-`));
       const port = await freePort();
-      server = await startServer({ args: ['--min-chunked-size', '100000', '--part-size', '65536', '--public-url', `http://127.0.0.1:${port}`] });
+      server = await startServer({ args: ['--min-chunked-size', '100000', '--part-size', '65536', '--public-url', `http://127.0.0.1:${port}`, '--trust-proxy', '127.0.0.1'] });
       token = await server.token('proxied');
       proxy = await start(work, port, server.port);
     });

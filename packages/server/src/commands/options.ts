@@ -1,5 +1,6 @@
 /** Parsers for command-line values; each throws commander's InvalidArgumentError with a precise message. */
 import { InvalidArgumentError, Option } from 'commander';
+import { checkTrustedProxies } from '../http/trusted-proxies.js';
 
 export function integer(min: number) {
   return (value: string): number => {
@@ -21,6 +22,17 @@ export function origin(value: string): string {
 export function origins(value: string, previous: string[] = []): string[] {
   const list = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
   return [...previous, ...list.map((v) => (v === '*' ? v : origin(v)))];
+}
+
+/** `--trust-proxy`: addresses, CIDR ranges or proxy-addr's names, comma-separated; repeatable. */
+export function proxyList(value: string, previous: string[] = []): string[] {
+  const list = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  try {
+    checkTrustedProxies(list);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return [...previous, ...list];
 }
 
 /** `--database`, shared by every command that opens the metadata store. */

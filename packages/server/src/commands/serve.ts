@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { startTranche } from '../server.js';
 import { printableConfig, withConfigFile } from './config-file.js';
-import { blobOption, databaseOption, integer, origin, origins } from './options.js';
+import { blobOption, databaseOption, integer, origin, origins, proxyList } from './options.js';
 
 export interface ServeFlags {
   host: string;
@@ -38,6 +38,7 @@ export interface ServeFlags {
   fsckRate?: number;
   fsckInterval?: number;
   corsOrigin?: string[];
+  trustProxy?: string[];
   webPage: boolean;
 }
 
@@ -73,6 +74,7 @@ export function serveCommand(program: Command): void {
     .addOption(new Option('--anonymous-rate-limit <n>', 'requests without a valid token per minute per client address, every route; 0: unlimited (default 120)').env('TRANCHE_ANONYMOUS_RATE_LIMIT').argParser(integer(0)))
     .addOption(new Option('--max-connections <n>', 'connections held at once; 0: no cap (default 10000, less if the open-file limit is lower)').env('TRANCHE_MAX_CONNECTIONS').argParser(integer(0)))
     .addOption(new Option('--max-connections-per-address <n>', 'connections held at once per client address (IPv6: per /64); 0: no cap (default 256)').env('TRANCHE_MAX_CONNECTIONS_PER_ADDRESS').argParser(integer(0)))
+    .addOption(new Option('--trust-proxy <addresses>', 'proxies (comma-separated addresses, CIDR ranges, or loopback) whose X-Forwarded-For names the client for per-address limits and logs; their own connections are not capped per address').env('TRANCHE_TRUST_PROXY').argParser(proxyList))
     .addOption(new Option('--request-timeout <seconds>', 'time for a whole request, headers and body, to arrive (default 3600)').env('TRANCHE_REQUEST_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--header-timeout <seconds>', 'time for the request headers to arrive (default 30)').env('TRANCHE_HEADER_TIMEOUT').argParser(integer(1)))
     .addOption(new Option('--idle-timeout <seconds>', 'time a connection may go without a byte moving, mid-body included (default 120)').env('TRANCHE_IDLE_TIMEOUT').argParser(integer(1)))
@@ -116,6 +118,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     idleTimeoutMs: seconds(flags.idleTimeout),
     keepAliveTimeoutMs: seconds(flags.keepAliveTimeout),
     corsOrigins: flags.corsOrigin,
+    trustProxy: flags.trustProxy,
     webRoot: flags.webPage === false ? false : undefined,
     janitorIntervalMs: flags.janitorInterval === undefined ? undefined : flags.janitorInterval * 1000,
     orphanAgeMs: seconds(flags.orphanAge),

@@ -11,6 +11,7 @@ import { loggable } from '../domain/upload-sessions.js';
 import type { Domain } from '../domain/index.js';
 import { clientKey } from './client-address.js';
 import { answerEdgeCases, makeClientErrorHandler } from './connection-errors.js';
+import { trustsPeer } from './trusted-proxies.js';
 import { ConnectionGate, defaultMaxConnections } from './connection-gate.js';
 import { sendError } from './error-envelope.js';
 import { JSON_BODY_LIMIT, useShallowJson } from './json-body.js';
@@ -51,6 +52,8 @@ export interface HttpOptions {
   maxConnections?: number;
   /** Connections held at once per client address, IPv6 per /64 (default 256; 0: no cap). */
   maxConnectionsPerAddress?: number;
+  /** Proxies whose `X-Forwarded-For` names the client (addresses, CIDR ranges, `loopback`…); default: none. */
+  trustProxy?: readonly string[];
   /** Metrics and readiness; their endpoints go on this app unless `operationsListener` says they have their own. */
   operations?: OperationsEndpoints;
   /** The operations endpoints are served by a listener of their own (`--metrics-port`), not under this app. */
@@ -79,7 +82,7 @@ export const HTTP_DEFAULTS = {
   // Far above what a client needs (the CLI uses 4 parts in parallel, a browser 6 connections per host), far below
   // what would starve others: 40 such clients to reach the total cap.
   maxConnectionsPerAddress: 256,
-} as const satisfies Required<Omit<HttpOptions, 'logLevel' | 'maxConnections' | 'operations' | 'operationsListener' | 'corsOrigins' | 'webRoot'>>;
+} as const satisfies Required<Omit<HttpOptions, 'logLevel' | 'maxConnections' | 'operations' | 'operationsListener' | 'corsOrigins' | 'webRoot' | 'trustProxy'>>;
 
 /** Largest request head (request line and headers); beyond it → 431. Node's default, stated. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -127,6 +130,7 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     },
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdOf,
+    trustProxy: options.trustProxy?.length ? [...options.trustProxy] : false,
     bodyLimit: JSON_BODY_LIMIT,
     requestTimeout: settings.requestTimeoutMs,
     connectionTimeout: settings.idleTimeoutMs,
@@ -143,7 +147,7 @@ export async function buildApp(domain: Domain, options: HttpOptions = {}): Promi
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   app.server.headersTimeout = settings.headersTimeoutMs;
-  new ConnectionGate(app.server, { maxConnections: settings.maxConnections ?? defaultMaxConnections(), maxConnectionsPerAddress: settings.maxConnectionsPerAddress });
+  new ConnectionGate(app.server, { maxConnections: settings.maxConnections ?? defaultMaxConnections(), maxConnectionsPerAddress: settings.maxConnectionsPerAddress, exempt: trustsPeer(options.trustProxy ?? []) });
   answerEdgeCases(app.server);
   useShallowJson(app);
   const routes = new RouteTable(app);

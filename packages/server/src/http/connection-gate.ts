@@ -19,6 +19,8 @@ export interface ConnectionCaps {
   maxConnections: number;
   /** Connections held at once per client address (IPv6: per /64); 0: no cap. */
   maxConnectionsPerAddress: number;
+  /** Peers the per-address cap does not apply to (trusted proxies, which carry many clients). */
+  exempt?: (address: string | undefined) => boolean;
 }
 
 /** Open files kept free for blobs, the database, the spool and the hash worker when the default cap is derived. */
@@ -68,7 +70,8 @@ export class ConnectionGate {
   private admit(socket: Socket): void {
     const key = clientKey(socket.remoteAddress);
     const count = this.perClient.get(key) ?? 0;
-    if (this.caps.maxConnectionsPerAddress > 0 && count >= this.caps.maxConnectionsPerAddress) {
+    const capped = this.caps.maxConnectionsPerAddress > 0 && !this.caps.exempt?.(socket.remoteAddress);
+    if (capped && count >= this.caps.maxConnectionsPerAddress) {
       this.refused++;
       socket.destroy();
       return;

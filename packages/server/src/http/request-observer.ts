@@ -64,6 +64,7 @@ export function observeRequests(app: FastifyInstance, metrics: TrancheMetrics | 
     request.log.info(
       {
         userId: request.user?.id ?? null,
+        client: request.ip,
         method: request.method,
         route,
         status,
