@@ -6,6 +6,7 @@ export { canListUploads, canReadUploads, BodyLengthError, StorageFullError, Uplo
 export { FsBlobStore } from './store/fs/fs-blob-store.js';
 export { GroupSync } from './store/fs/group-sync.js';
 export { openSqliteMetadataStore } from './store/sqlite/sqlite-metadata-store.js';
+export { walSync, type WalSync } from './store/sqlite/wal-sync.js';
 export { openPostgresMetadataStore, type PostgresOptions } from './store/postgres/postgres-metadata-store.js';
 export { canPresign, type PresignedReader } from './store/blob-store.js';
 export { openS3BlobStore, S3BlobStore, PresigningS3BlobStore, S3_MIN_PART_SIZE } from './store/s3/s3-blob-store.js';
