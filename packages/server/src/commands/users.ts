@@ -38,7 +38,7 @@ export function usersCommand(program: Command): void {
       users
         .command(verb)
         .argument('<name>', 'user name')
-        .description(disabled ? "disable a user: their tokens stop working (within 30 s on running servers)" : 'enable a disabled user again'),
+        .description(disabled ? "disable a user: their tokens stop working at once, on every running server" : 'enable a disabled user again'),
     ).action(async (name: string, flags: StoreFlags) => {
       await mustExist(name, await withMetadata(flags, (_meta, ops) => ops.setDisabled(name, disabled, new Date())));
       report(flags, { user: name, disabled }, `${name} ${disabled ? 'disabled' : 'enabled'}`);
