@@ -6,7 +6,7 @@ import {
   resolveEndpoints,
   TrancheApiError,
   withBrowserDefaults,
-  workerRangeSha1,
+  workerSha1,
   type ClientOptions,
 } from '@tranche/client/browser';
 import type { FileMini, FolderMini } from '@tranche/protocol';
@@ -21,17 +21,14 @@ export interface Connection {
 }
 
 let workerUrl: string | undefined;
-/**
- * The SHA-1 worker from the inlined source (works embedded in pages of other origins too), one per upload: it reads
- * each part from the File and hashes it; the main thread sends the part as a Blob slice and never holds its bytes.
- */
-export const partsAndWholeSha1 = workerRangeSha1(() => {
+/** The SHA-1 worker from the inlined source: works embedded in pages of other origins too. */
+export const wholeFileSha1 = workerSha1(() => {
   workerUrl ??= URL.createObjectURL(new Blob([__HASH_WORKER_SOURCE__], { type: 'text/javascript' }));
   return new Worker(workerUrl, { name: 'tranche-sha1' });
 });
 
 export function clientOptions(conn: Connection, signal?: AbortSignal): ClientOptions {
-  return withBrowserDefaults({ server: conn.server, token: conn.token, timeoutMs: conn.stallTimeoutMs, signal, createRangeHasher: partsAndWholeSha1, userAgent: undefined });
+  return withBrowserDefaults({ server: conn.server, token: conn.token, timeoutMs: conn.stallTimeoutMs, signal, createWholeHasher: wholeFileSha1, userAgent: undefined });
 }
 
 export const uploadUrlOf = (conn: Connection): string => resolveEndpoints({ server: conn.server }).uploadUrl;

@@ -23,6 +23,5 @@ export function blobSource(blob: Blob, options: BlobSourceOptions = {}): UploadS
     async slice(start, end) {
       return new Uint8Array(await blob.slice(start, end).arrayBuffer());
     },
-    body: (start, end) => ({ opaque: blob.slice(start, end), size: end - start }),
   };
 }

@@ -1,21 +1,18 @@
 /**
- * The SHA-1 worker: hash-wasm's incremental SHA-1, one whole-file hasher per worker, fed parts in offset order.
+ * The whole-file SHA-1 worker: hash-wasm's incremental SHA-1, one hasher per worker, fed parts in offset order.
  * Its state can be saved (after any number of updates) and loaded, so an interrupted upload resumes hashing where
- * it stopped. Given the File at `init`, it also reads parts itself (`part`: read the range, hash it, and fold it
- * into the whole-file hash): the page's main thread then never holds a part's bytes. Start it from a worker script: `import { serveSha1Worker } from '@tranche/client/browser/hash-worker';
+ * it stopped. Start it from a worker script: `import { serveSha1Worker } from '@tranche/client/browser/hash-worker';
  * serveSha1Worker(self)`. Messages: see worker-hasher.ts.
  */
 import { createSHA1, type IHasher } from 'hash-wasm';
 
 export type HashRequest =
-  | { id: number; op: 'init'; state?: string | undefined; file?: Blob | undefined }
+  | { id: number; op: 'init'; state?: string | undefined }
   | { id: number; op: 'update'; bytes: Uint8Array }
-  | { id: number; op: 'part'; start: number; end: number; whole: boolean }
   | { id: number; op: 'save' }
   | { id: number; op: 'digest' };
 
-/** `changed`: the File no longer holds the range asked for. */
-export type HashReply = { id: number; ok: true; value?: string } | { id: number; ok: false; error: string; changed?: boolean };
+export type HashReply = { id: number; ok: true; value?: string } | { id: number; ok: false; error: string };
 
 interface WorkerScope {
   onmessage: ((event: { data: HashRequest }) => void) | null;
@@ -24,8 +21,6 @@ interface WorkerScope {
 
 export function serveSha1Worker(scope: WorkerScope): void {
   let hasher: Promise<IHasher> | undefined;
-  let file: Blob | undefined;
-  let partHasher: Promise<IHasher> | undefined;
   // Requests are handled strictly in order: an update must land before the next update, save or digest.
   let queue: Promise<void> = Promise.resolve();
   scope.onmessage = (event) => {
@@ -34,15 +29,13 @@ export function serveSha1Worker(scope: WorkerScope): void {
       try {
         scope.postMessage({ id: request.id, ok: true, value: await handle(request) });
       } catch (error) {
-        const changed = error instanceof FileChangedError || (error instanceof DOMException && error.name === 'NotReadableError');
-        scope.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), changed });
+        scope.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) });
       }
     });
   };
 
   async function handle(request: HashRequest): Promise<string | undefined> {
     if (request.op === 'init') {
-      file = request.file;
       hasher = createSHA1().then((h) => {
         h.init();
         if (request.state) h.load(fromBase64(request.state));
@@ -57,24 +50,10 @@ export function serveSha1Worker(scope: WorkerScope): void {
       h.update(request.bytes);
       return undefined;
     }
-    if (request.op === 'part') {
-      if (!file) throw new Error('the worker was not given a file');
-      const bytes = new Uint8Array(await file.slice(request.start, request.end).arrayBuffer());
-      if (bytes.byteLength !== request.end - request.start) {
-        throw new FileChangedError(`read ${bytes.byteLength} bytes at offset ${request.start} where ${request.end - request.start} were expected: the file changed`);
-      }
-      const part = await (partHasher ??= createSHA1());
-      part.init();
-      part.update(bytes);
-      if (request.whole) h.update(bytes);
-      return part.digest('hex');
-    }
     if (request.op === 'save') return toBase64(h.save());
     return h.digest('hex');
   }
 }
-
-class FileChangedError extends Error {}
 
 function toBase64(bytes: Uint8Array): string {
   let text = '';

@@ -10,7 +10,7 @@ export * from '../core/index.js';
 export { blobSource, type BlobSourceOptions } from './file-source.js';
 export { indexedDbResumeStore, type IndexedDbResumeStore } from './idb-store.js';
 export { webCryptoSha1 } from './web-crypto.js';
-export { workerRangeSha1, workerSha1 } from './worker-hasher.js';
+export { workerSha1 } from './worker-hasher.js';
 
 let sharedTransport: core.Transport | undefined;
 

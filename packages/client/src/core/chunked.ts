@@ -13,9 +13,9 @@ import { TaskPool } from './queue.js';
 import { StateSaver, type ResumeStore } from './resume.js';
 import { commitSession, abortSessionUrl } from './sessions.js';
 import { openSession, ResumeMismatchError, type OpenedSession } from './session-opener.js';
+import { readRange, type UploadSource } from './source.js';
 import type { RetryNotice } from './retry.js';
-import { openPartReader, verifySampledParts } from './part-reader.js';
-import type { UploadSource } from './source.js';
+import { digestPart, openWholeHasher, verifySampledParts } from './whole-hash.js';
 
 export interface ChunkedJob {
   config: ClientConfig;
@@ -57,8 +57,8 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
   const onAbort = (): void => controller.abort(config.signal?.reason);
   config.signal?.addEventListener('abort', onAbort, { once: true });
   const pool = new TaskPool(job.parallel);
-  const reader = openPartReader(config, source, state?.hash);
-  let hashedTo = reader.hashedTo;
+  const { hasher: whole, hashedTo: restoredTo } = openWholeHasher(config, state?.hash);
+  let hashedTo = restoredTo;
   const target = { uploadUrl: session.session_endpoints.upload_part, listUrl: session.session_endpoints.list_parts, fileSize: source.size };
   const partDone = (part: UploadPart, reused: boolean, known = false): void => {
     done.push(part);
@@ -70,7 +70,7 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
   try {
     // A resumed session: sampled stored parts must still match the local bytes before anything is sent.
     if (stored.size > 0) {
-      const mismatch = await verifySampledParts(reader, source, stored, controller.signal);
+      const mismatch = await verifySampledParts(config, source, stored, controller.signal);
       if (mismatch) throw new ResumeMismatchError(mismatch);
     }
     for (let index = 0; index < session.total_parts; index++) {
@@ -83,12 +83,13 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
         partDone(known, true, true);
         continue;
       }
-      const { sha1: partSha1, body } = await reader.read(offset, size, !hashed, controller.signal);
+      const bytes = await readRange(source, offset, offset + size, controller.signal);
+      const [partSha1] = await Promise.all([digestPart(config, bytes), hashed ? undefined : whole.update(bytes)]);
       if (!hashed) {
         hashedTo = offset + size;
-        if (saver && reader.save) {
+        if (saver && whole.save) {
           const at = hashedTo;
-          const saved = await reader.save();
+          const saved = await whole.save();
           saver.save((s) => (s.hash = { offset: at, state: saved }));
         }
       }
@@ -100,7 +101,7 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
         continue;
       }
       pool.start(async () => {
-        const result = await uploadPart({ ...config, signal: controller.signal }, target, { offset, size, body, sha1: partSha1 }, {
+        const result = await uploadPart({ ...config, signal: controller.signal }, target, { offset, bytes, sha1: partSha1 }, {
           signal: controller.signal,
           onRetry: job.retryNotice(`part at offset ${offset}`),
           onBodyProgress: (sent) => job.progress.sending(offset, sent),
@@ -109,7 +110,7 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
       });
     }
     await pool.drain();
-    sha1 = await reader.digestHex();
+    sha1 = await whole.digestHex();
   } catch (error) {
     controller.abort(error);
     await pool.settle();
@@ -118,7 +119,7 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
     throw incomplete(job, session.id, done.length, session.total_parts, error);
   } finally {
     config.signal?.removeEventListener('abort', onAbort);
-    reader.dispose();
+    whole.dispose?.();
   }
   return commit(job, opened, done, sha1, saver);
 }

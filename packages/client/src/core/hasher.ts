@@ -1,5 +1,3 @@
-import type { UploadSource } from './source.js';
-
 /**
  * Incremental SHA-1, injected: Web Crypto only hashes whole buffers, so the core takes a factory.
  * Node's entry passes node:crypto; `createSha1` below is a portable pure-JS fallback (about 10x slower).
@@ -27,25 +25,6 @@ export interface AsyncHasher {
 
 /** Creates a whole-file hasher, fresh or from a saved state (which it may refuse by throwing). */
 export type AsyncHasherFactory = (saved?: string) => AsyncHasher;
-
-/**
- * Hashing where the bytes are: a hasher that reads the source itself (a browser's Web Worker given the File), so
- * the caller names ranges and never holds the bytes; the part is then sent as the source's opaque `body`.
- */
-export interface RangeHasher {
-  /**
-   * Lowercase hex SHA-1 of [start, end) of the source; with `whole`, the same bytes go into the whole-file hash too
-   * (those ranges in offset order). Rejects when the range cannot be read in full (the file changed).
-   */
-  part(start: number, end: number, whole: boolean): Promise<string>;
-  /** The whole-file state after every `whole` range so far, to pass back to the factory later. */
-  save(): Promise<string>;
-  digestHex(): Promise<string>;
-  dispose?(): void;
-}
-
-/** A range hasher over `source`, fresh or from a saved state (which it may refuse by throwing). */
-export type RangeHasherFactory = (source: UploadSource, saved?: string) => RangeHasher;
 
 /** Lowercase hex SHA-1 of one buffer (e.g. Web Crypto's `crypto.subtle.digest`). */
 export type PartDigest = (bytes: Uint8Array) => Promise<string>;

@@ -9,14 +9,11 @@ import { TrancheApiError, TrancheProtocolError } from './errors.js';
 import { readJson, send } from './http.js';
 import { withRetry, type RetryNotice } from './retry.js';
 import { listAllParts } from './sessions.js';
-import type { OpaqueBody } from './transport.js';
 
 export interface PartData {
   offset: number;
-  size: number;
-  /** The part's bytes, or an opaque body of exactly `size` bytes (a browser Blob slice). */
-  body: Uint8Array | OpaqueBody;
-  /** Lowercase hex SHA-1 of the part. */
+  bytes: Uint8Array;
+  /** Lowercase hex SHA-1 of `bytes`. */
   sha1: string;
 }
 
@@ -49,11 +46,11 @@ export async function uploadPart(
   data: PartData,
   options: { signal?: AbortSignal; onRetry?: (n: RetryNotice) => void; onBodyProgress?: (sent: number) => void },
 ): Promise<PartResult> {
-  const size = data.size;
+  const size = data.bytes.byteLength;
   const request = {
     method: 'PUT',
     url: target.uploadUrl,
-    body: data.body,
+    body: data.bytes,
     signal: options.signal,
     onBodyProgress: options.onBodyProgress,
     headers: {

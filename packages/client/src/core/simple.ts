@@ -7,7 +7,7 @@ import type { ClientConfig } from './config.js';
 import { TrancheApiError, TrancheProtocolError } from './errors.js';
 import { fetchJson } from './http.js';
 import type { RetryNotice } from './retry.js';
-import { digestPart } from './part-reader.js';
+import { digestPart } from './whole-hash.js';
 import type { Destination } from './sessions.js';
 import { readRange, type UploadSource } from './source.js';
 

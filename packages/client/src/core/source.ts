@@ -3,7 +3,7 @@
  * an in-memory buffer. `slice` may answer with the bytes at once or as a stream of chunks.
  */
 import { LocalFileChangedError } from './errors.js';
-import { concatBytes, type OpaqueBody } from './transport.js';
+import { concatBytes } from './transport.js';
 
 export interface UploadSource {
   /** Total size in bytes. */
@@ -19,11 +19,6 @@ export interface UploadSource {
   readonly lastModified?: number | undefined;
   /** Bytes [start, end). Must yield exactly `end - start` bytes. */
   slice(start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> | AsyncIterable<Uint8Array>;
-  /**
-   * Bytes [start, end) as a body the transport sends without the core holding them (a browser Blob slice).
-   * Offered with a `createRangeHasher` that reads the same source, so the bytes never pass through the caller.
-   */
-  body?(start: number, end: number): OpaqueBody;
   /** Release whatever the source holds open (file handles). */
   close?(): Promise<void>;
 }

@@ -4,26 +4,13 @@
  * `fetchTransport` adapts any WHATWG fetch (browsers, Deno, Bun, Node).
  */
 
-export type RequestBody = Uint8Array | AsyncIterable<Uint8Array> | OpaqueBody;
-
-/**
- * A body the core never looks into, handed to the transport as it is: a browser `Blob` slice, which fetch sends
- * from blob storage without the bytes ever crossing JavaScript. Only transports that know the kind accept it.
- */
-export interface OpaqueBody {
-  readonly opaque: unknown;
-  readonly size: number;
-}
-
-export function isOpaqueBody(body: unknown): body is OpaqueBody {
-  return typeof body === 'object' && body !== null && 'opaque' in body && typeof (body as OpaqueBody).size === 'number';
-}
+export type RequestBody = Uint8Array | AsyncIterable<Uint8Array>;
 
 export interface TransportRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  /** A Uint8Array or an opaque body is sent with Content-Length; an async iterable with chunked transfer encoding. */
+  /** A Uint8Array is sent with Content-Length; an async iterable with chunked transfer encoding. */
   body?: RequestBody | undefined;
   signal?: AbortSignal | undefined;
   /** Give up when the connection is idle this long (node:http), or when no answer came this long (fetch). */

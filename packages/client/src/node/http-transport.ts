@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { isOpaqueBody, TransportTimeoutError, type Transport, type TransportRequest, type TransportResponse } from '../core/index.js';
+import { TransportTimeoutError, type Transport, type TransportRequest, type TransportResponse } from '../core/index.js';
 
 const WRITE_CHUNK = 256 * 1024;
 
@@ -56,7 +56,6 @@ async function writeBody(req: http.ClientRequest, request: TransportRequest): Pr
     req.end();
     return;
   }
-  if (isOpaqueBody(body)) throw new TypeError('the node:http transport sends bytes or streams, not an opaque (browser) body');
   const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = body instanceof Uint8Array ? slices(body) : body;
   let sent = 0;
   for await (const chunk of chunks) {
