@@ -120,10 +120,15 @@ export default {
       const curlStarted = performance.now();
       await execFileP('curl', ['-sS', '-f', '-o', out, '-H', `authorization: Bearer ${server.token}`, `${server.origin}/2.0/files/${id}/content`], { maxBuffer: 1 << 20 });
       const curlMs = performance.now() - curlStarted;
+      // The same check tranche makes: curl's copy hashed afterwards.
+      const shaStarted = performance.now();
+      await execFileP('sha1sum', [out]);
+      const shaMs = performance.now() - shaStarted;
       await rm(out, { force: true });
       rows.push(
         row('13 cli', `tranche download, ${formatSize(size)} (4 ranges in parallel, SHA-1 verified)`, round(mbPerSecond(size, tranche.wallMs)), 'MB/s', { note: `client CPU ${round(tranche.cpuSeconds, 2)} s` }),
         row('13 cli', `curl -o, ${formatSize(size)} (one stream, no check)`, round(mbPerSecond(size, curlMs)), 'MB/s'),
+        row('13 cli', `curl -o then sha1sum, ${formatSize(size)} (the same check as tranche)`, round(mbPerSecond(size, curlMs + shaMs)), 'MB/s', { note: `tranche ÷ this: ${round((curlMs + shaMs) / tranche.wallMs, 2)} ×` }),
       );
       ctx.setting('cli', 'tree: 90 % 1–64 KiB, 9 % 256 KiB–2 MiB, 1 % 8–24 MiB; --transfers 8, --parallel 4 (default); warm page cache');
       return rows;
