@@ -1,18 +1,22 @@
 /**
- * The whole-file SHA-1 worker: hash-wasm's incremental SHA-1, one hasher per worker, fed parts in offset order.
+ * The SHA-1 worker: hash-wasm's incremental SHA-1, one whole-file hasher per worker, fed parts in offset order.
  * Its state can be saved (after any number of updates) and loaded, so an interrupted upload resumes hashing where
- * it stopped. Start it from a worker script: `import { serveSha1Worker } from '@tranche/client/browser/hash-worker';
- * serveSha1Worker(self)`. Messages: see worker-hasher.ts.
+ * it stopped. Two ways to feed it: `update` with bytes (worker-hasher.ts), or `open` with a Blob (the File, a
+ * handle) and then `range` per part, read here with `slice().arrayBuffer()`, one part at a time, and answered with
+ * the part's SHA-1 and the saved state only (range-hasher.ts). Start it from a worker script:
+ * `import { serveSha1Worker } from '@tranche/client/browser/hash-worker'; serveSha1Worker(self)`.
  */
 import { createSHA1, type IHasher } from 'hash-wasm';
 
 export type HashRequest =
   | { id: number; op: 'init'; state?: string | undefined }
   | { id: number; op: 'update'; bytes: Uint8Array }
+  | { id: number; op: 'open'; source: Blob; state?: string | undefined }
+  | { id: number; op: 'range'; start: number; end: number; whole: boolean; save: boolean }
   | { id: number; op: 'save' }
   | { id: number; op: 'digest' };
 
-export type HashReply = { id: number; ok: true; value?: string } | { id: number; ok: false; error: string };
+export type HashReply = { id: number; ok: true; value?: string | undefined; state?: string | undefined } | { id: number; ok: false; error: string };
 
 interface WorkerScope {
   onmessage: ((event: { data: HashRequest }) => void) | null;
@@ -21,21 +25,25 @@ interface WorkerScope {
 
 export function serveSha1Worker(scope: WorkerScope): void {
   let hasher: Promise<IHasher> | undefined;
+  let part: Promise<IHasher> | undefined;
+  let source: Blob | undefined;
   // Requests are handled strictly in order: an update must land before the next update, save or digest.
   let queue: Promise<void> = Promise.resolve();
   scope.onmessage = (event) => {
     const request = event.data;
     queue = queue.then(async () => {
       try {
-        scope.postMessage({ id: request.id, ok: true, value: await handle(request) });
+        const result = await handle(request);
+        scope.postMessage(typeof result === 'object' ? { id: request.id, ok: true, ...result } : { id: request.id, ok: true, value: result });
       } catch (error) {
         scope.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) });
       }
     });
   };
 
-  async function handle(request: HashRequest): Promise<string | undefined> {
-    if (request.op === 'init') {
+  async function handle(request: HashRequest): Promise<string | undefined | { value: string; state?: string | undefined }> {
+    if (request.op === 'init' || request.op === 'open') {
+      if (request.op === 'open') source = request.source;
       hasher = createSHA1().then((h) => {
         h.init();
         if (request.state) h.load(fromBase64(request.state));
@@ -51,6 +59,19 @@ export function serveSha1Worker(scope: WorkerScope): void {
       return undefined;
     }
     if (request.op === 'save') return toBase64(h.save());
+    if (request.op === 'range') {
+      if (!source) throw new Error('no source was opened');
+      const bytes = new Uint8Array(await source.slice(request.start, request.end).arrayBuffer());
+      if (bytes.byteLength !== request.end - request.start) {
+        throw new Error(`read ${bytes.byteLength} bytes at offset ${request.start} where ${request.end - request.start} were expected: the file changed`);
+      }
+      const p = await (part ??= createSHA1());
+      p.init();
+      p.update(bytes);
+      const value = p.digest('hex');
+      if (request.whole) h.update(bytes);
+      return { value, state: request.whole && request.save ? toBase64(h.save()) : undefined };
+    }
     return h.digest('hex');
   }
 }
