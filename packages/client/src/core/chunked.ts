@@ -75,7 +75,9 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
       if (mismatch) throw new ResumeMismatchError(mismatch);
     }
     for (let index = 0; index < session.total_parts; index++) {
-      await pool.ready();
+      // Bytes read here wait for a free slot first (memory: parts in flight + one); parts hashed elsewhere are
+      // prepared while every slot is busy, so a freed slot starts its next PUT at once.
+      if (!hashing.preparesAhead) await pool.ready();
       const { offset, size } = partRange(index, session.part_size, source.size);
       const known = stored.get(offset);
       // Bytes already in the restored whole-file hash: a stored part needs no reading at all.
@@ -99,6 +101,7 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
         partDone(known, true, true);
         continue;
       }
+      if (hashing.preparesAhead) await pool.ready();
       pool.start(async () => {
         const result = await uploadPart({ ...config, signal: controller.signal }, target, { offset, body, sha1: partSha1 }, {
           signal: controller.signal,

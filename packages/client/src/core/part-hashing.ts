@@ -22,6 +22,8 @@ export interface HashedPart {
 export interface PartHashing {
   /** Bytes [0, hashedTo) are already in the whole-file hash (restored from a saved state). */
   readonly hashedTo: number;
+  /** Parts hold no bytes here (opaque bodies): the next one can be prepared while every upload slot is busy. */
+  readonly preparesAhead: boolean;
   /**
    * The part at [start, end): its SHA-1 and body; with `whole`, also added to the whole-file hash (callers go in
    * offset order) and, with `save`, the hash state after it.
@@ -44,6 +46,7 @@ function bytesHashing(config: ClientConfig, source: UploadSource, saved: { offse
   const whole: AsyncHasher = hasher;
   return {
     hashedTo,
+    preparesAhead: false,
     async part(start, end, options, signal) {
       const bytes = await readRange(source, start, end, signal);
       const [sha1] = await Promise.all([digestPart(config, bytes), options.whole ? whole.update(bytes) : undefined]);
@@ -80,6 +83,7 @@ function rangeHashing(
   const ranges: RangeHasher = hasher ?? factory(all);
   return {
     hashedTo,
+    preparesAhead: true,
     async part(start, end, options) {
       const { sha1, state } = await ranges.hash(start, end, options);
       return { sha1: sha1.toLowerCase(), body: new OpaqueBody(body(start, end), end - start), state: options.save ? state : undefined };
