@@ -104,7 +104,7 @@ describe('part uploads that meet a stored part (fake transport)', () => {
   };
   const overlap = (conflicting?: unknown) =>
     reply(416, { type: 'error', status: 416, code: 'range_overlaps_existing_part', message: 'overlap', context_info: conflicting ? { conflicting_part: conflicting } : null, request_id: 'r' });
-  const run = (transport: Transport) => uploadPart(resolveConfig({ server: 'http://h', transport, retry: { retryDelays: [] } }), target, { offset: 8, bytes, sha1 }, {});
+  const run = (transport: Transport) => uploadPart(resolveConfig({ server: 'http://h', transport, retry: { retryDelays: [] } }), target, { offset: 8, body: bytes, sha1 }, {});
 
   test('416 whose conflicting part is ours counts as uploaded', async () => {
     const part = { part_id: 'ABCDEF01', offset: 8, size: 4, sha1 };

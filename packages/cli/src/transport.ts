@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { ProxyAgent } from 'proxy-agent';
-import { nodeHttpTransport, type Transport } from '@tranche/client';
+import { nodeHttpTransport, OpaqueBody, type Transport } from '@tranche/client';
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
 
@@ -18,6 +18,7 @@ export function cliTransport(bwlimit: number | undefined, env: NodeJS.ProcessEnv
   return async (request) => {
     let body = request.body;
     const headers = { ...request.headers };
+    if (body instanceof OpaqueBody) throw new TypeError('the CLI transport cannot send an opaque (browser) body');
     if (body !== undefined) {
       if (body instanceof Uint8Array) headers['content-length'] = String(body.byteLength);
       body = bucket.throttle(body instanceof Uint8Array ? [body] : body);

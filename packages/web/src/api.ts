@@ -6,6 +6,7 @@ import {
   resolveEndpoints,
   TrancheApiError,
   withBrowserDefaults,
+  workerRangeHasher,
   workerSha1,
   type ClientOptions,
 } from '@tranche/client/browser';
@@ -22,13 +23,17 @@ export interface Connection {
 
 let workerUrl: string | undefined;
 /** The SHA-1 worker from the inlined source: works embedded in pages of other origins too. */
-export const wholeFileSha1 = workerSha1(() => {
+const hashWorker = (): Worker => {
   workerUrl ??= URL.createObjectURL(new Blob([__HASH_WORKER_SOURCE__], { type: 'text/javascript' }));
   return new Worker(workerUrl, { name: 'tranche-sha1' });
-});
+};
+/** Whole-file SHA-1 of bytes read on the page (sources without body()). */
+export const wholeFileSha1 = workerSha1(hashWorker);
+/** Chunked File uploads: the worker reads, hashes and saves; the page sends file slices (no bytes on the main thread). */
+export const rangeSha1 = workerRangeHasher(hashWorker);
 
 export function clientOptions(conn: Connection, signal?: AbortSignal): ClientOptions {
-  return withBrowserDefaults({ server: conn.server, token: conn.token, timeoutMs: conn.stallTimeoutMs, signal, createWholeHasher: wholeFileSha1, userAgent: undefined });
+  return withBrowserDefaults({ server: conn.server, token: conn.token, timeoutMs: conn.stallTimeoutMs, signal, createWholeHasher: wholeFileSha1, createRangeHasher: rangeSha1, userAgent: undefined });
 }
 
 export const uploadUrlOf = (conn: Connection): string => resolveEndpoints({ server: conn.server }).uploadUrl;

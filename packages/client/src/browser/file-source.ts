@@ -1,4 +1,7 @@
-/** An UploadSource over a browser File or Blob: `Blob.slice` + `arrayBuffer()`, so only the part asked for is read. */
+/**
+ * An UploadSource over a browser File or Blob: `Blob.slice` + `arrayBuffer()`, so only the part asked for is read;
+ * `body()` answers the slice itself (sent by fetch without the page reading it).
+ */
 import type { UploadSource } from '../core/index.js';
 
 export interface BlobSourceOptions {
@@ -23,5 +26,7 @@ export function blobSource(blob: Blob, options: BlobSourceOptions = {}): UploadS
     async slice(start, end) {
       return new Uint8Array(await blob.slice(start, end).arrayBuffer());
     },
+    // A handle on the range, not its bytes: fetch streams it from the file, a range hasher's worker reads it.
+    body: (start, end) => blob.slice(start, end),
   };
 }

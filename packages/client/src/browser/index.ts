@@ -11,6 +11,7 @@ export { blobSource, type BlobSourceOptions } from './file-source.js';
 export { indexedDbResumeStore, type IndexedDbResumeStore } from './idb-store.js';
 export { webCryptoSha1 } from './web-crypto.js';
 export { workerSha1 } from './worker-hasher.js';
+export { workerRangeHasher } from './range-hasher.js';
 
 let sharedTransport: core.Transport | undefined;
 

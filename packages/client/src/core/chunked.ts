@@ -1,6 +1,6 @@
 /**
  * A chunked upload, start to finish: open a session (new or resumed), read the source once in offset order,
- * hash every part and the whole file from the same buffer, send the missing parts through a bounded pool,
+ * hash every part and the whole file from the same buffer (or where the bytes are: part-hashing.ts), send the missing parts through a bounded pool,
  * commit with the parts sorted by offset and the whole-file Digest.
  */
 import { partRange, type BoxFile, type UploadPart } from '@tranche/protocol';
@@ -13,9 +13,10 @@ import { TaskPool } from './queue.js';
 import { StateSaver, type ResumeStore } from './resume.js';
 import { commitSession, abortSessionUrl } from './sessions.js';
 import { openSession, ResumeMismatchError, type OpenedSession } from './session-opener.js';
-import { readRange, type UploadSource } from './source.js';
+import type { UploadSource } from './source.js';
+import { openPartHashing } from './part-hashing.js';
 import type { RetryNotice } from './retry.js';
-import { digestPart, openWholeHasher, verifySampledParts } from './whole-hash.js';
+import { verifySampledParts } from './whole-hash.js';
 
 export interface ChunkedJob {
   config: ClientConfig;
@@ -57,8 +58,8 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
   const onAbort = (): void => controller.abort(config.signal?.reason);
   config.signal?.addEventListener('abort', onAbort, { once: true });
   const pool = new TaskPool(job.parallel);
-  const { hasher: whole, hashedTo: restoredTo } = openWholeHasher(config, state?.hash);
-  let hashedTo = restoredTo;
+  const hashing = openPartHashing(config, source, state?.hash);
+  let hashedTo = hashing.hashedTo;
   const target = { uploadUrl: session.session_endpoints.upload_part, listUrl: session.session_endpoints.list_parts, fileSize: source.size };
   const partDone = (part: UploadPart, reused: boolean, known = false): void => {
     done.push(part);
@@ -70,11 +71,13 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
   try {
     // A resumed session: sampled stored parts must still match the local bytes before anything is sent.
     if (stored.size > 0) {
-      const mismatch = await verifySampledParts(config, source, stored, controller.signal);
+      const mismatch = await verifySampledParts(hashing, source, stored, controller.signal);
       if (mismatch) throw new ResumeMismatchError(mismatch);
     }
     for (let index = 0; index < session.total_parts; index++) {
-      await pool.ready();
+      // Bytes read here wait for a free slot first (memory: parts in flight + one); parts hashed elsewhere are
+      // prepared while every slot is busy, so a freed slot starts its next PUT at once.
+      if (!hashing.preparesAhead) await pool.ready();
       const { offset, size } = partRange(index, session.part_size, source.size);
       const known = stored.get(offset);
       // Bytes already in the restored whole-file hash: a stored part needs no reading at all.
@@ -83,13 +86,11 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
         partDone(known, true, true);
         continue;
       }
-      const bytes = await readRange(source, offset, offset + size, controller.signal);
-      const [partSha1] = await Promise.all([digestPart(config, bytes), hashed ? undefined : whole.update(bytes)]);
+      const { sha1: partSha1, body, state: saved } = await hashing.part(offset, offset + size, { whole: !hashed, save: saver !== undefined }, controller.signal);
       if (!hashed) {
         hashedTo = offset + size;
-        if (saver && whole.save) {
+        if (saver && saved !== undefined) {
           const at = hashedTo;
-          const saved = await whole.save();
           saver.save((s) => (s.hash = { offset: at, state: saved }));
         }
       }
@@ -100,8 +101,9 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
         partDone(known, true, true);
         continue;
       }
+      if (hashing.preparesAhead) await pool.ready();
       pool.start(async () => {
-        const result = await uploadPart({ ...config, signal: controller.signal }, target, { offset, bytes, sha1: partSha1 }, {
+        const result = await uploadPart({ ...config, signal: controller.signal }, target, { offset, body, sha1: partSha1 }, {
           signal: controller.signal,
           onRetry: job.retryNotice(`part at offset ${offset}`),
           onBodyProgress: (sent) => job.progress.sending(offset, sent),
@@ -110,7 +112,7 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
       });
     }
     await pool.drain();
-    sha1 = await whole.digestHex();
+    sha1 = await hashing.digestHex();
   } catch (error) {
     controller.abort(error);
     await pool.settle();
@@ -119,7 +121,7 @@ async function transfer(job: ChunkedJob, opened: OpenedSession): Promise<BoxFile
     throw incomplete(job, session.id, done.length, session.total_parts, error);
   } finally {
     config.signal?.removeEventListener('abort', onAbort);
-    whole.dispose?.();
+    hashing.dispose();
   }
   return commit(job, opened, done, sha1, saver);
 }

@@ -2,7 +2,7 @@
  * One options object for every client call: where the server is, how to authenticate, and the injected
  * environment (transport, hasher). `resolveConfig` validates it once and fills the defaults.
  */
-import { createSha1, type AsyncHasherFactory, type HasherFactory, type PartDigest } from './hasher.js';
+import { createSha1, type AsyncHasherFactory, type HasherFactory, type PartDigest, type RangeHasherFactory } from './hasher.js';
 import { fetchTransport } from './fetch-transport.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { tokenOrigins, type TokenOrigins } from './origins.js';
@@ -30,6 +30,12 @@ export interface ClientOptions {
   partSha1?: PartDigest | undefined;
   /** The whole-file SHA-1 of chunked uploads, resumable from a saved state. Default: `createHasher`. */
   createWholeHasher?: AsyncHasherFactory | undefined;
+  /**
+   * Chunked uploads of sources with `body()`: part and whole-file SHA-1 of each range computed where the bytes are
+   * read (a browser worker), the part sent as the source's opaque body. Wins over `partSha1`/`createWholeHasher`
+   * for those sources. Default: none (the bytes are read here and hashed with the hashers above).
+   */
+  createRangeHasher?: RangeHasherFactory | undefined;
   /** Retry policy for every request (see retry.ts). */
   retry?: Partial<RetryPolicy> | undefined;
   /** Idle timeout per request in ms. Default 60,000. */
@@ -50,6 +56,7 @@ export interface ClientConfig {
   createHasher: HasherFactory;
   partSha1: PartDigest | undefined;
   createWholeHasher: AsyncHasherFactory | undefined;
+  createRangeHasher: RangeHasherFactory | undefined;
   retry: RetryPolicy;
   timeoutMs: number;
   signal: AbortSignal | undefined;
@@ -69,6 +76,7 @@ export function resolveConfig(options: ClientOptions): ClientConfig {
     createHasher: options.createHasher ?? createSha1,
     partSha1: options.partSha1,
     createWholeHasher: options.createWholeHasher,
+    createRangeHasher: options.createRangeHasher,
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
     timeoutMs,
     signal: options.signal,

@@ -2,7 +2,7 @@
  * A Transport over WHATWG fetch. Streaming request bodies need `duplex: 'half'` (Node 20's fetch insists on it).
  * Redirects are followed by fetch itself. `timeoutMs` bounds the wait for the response headers.
  */
-import { TransportTimeoutError, type Transport, type TransportResponse } from './transport.js';
+import { OpaqueBody, TransportTimeoutError, type Transport, type TransportResponse } from './transport.js';
 
 type FetchLike = (url: string, init: Record<string, unknown>) => Promise<{
   status: number;
@@ -22,13 +22,14 @@ export function fetchTransport(fetchImpl: FetchLike = globalThis.fetch as unknow
     }
     const init: Record<string, unknown> = { method: request.method, headers: request.headers, signal: controller.signal };
     if (request.body instanceof Uint8Array) init['body'] = request.body;
+    else if (request.body instanceof OpaqueBody) init['body'] = request.body.value;
     else if (request.body !== undefined) {
       init['body'] = toReadableStream(request.body);
       init['duplex'] = 'half';
     }
     try {
       const response = await fetchImpl(request.url, init);
-      const size = request.body instanceof Uint8Array ? request.body.byteLength : undefined;
+      const size = request.body instanceof Uint8Array || request.body instanceof OpaqueBody ? request.body.byteLength : undefined;
       if (size !== undefined) request.onBodyProgress?.(size);
       return adapt(response);
     } catch (error) {

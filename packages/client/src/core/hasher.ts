@@ -26,6 +26,23 @@ export interface AsyncHasher {
 /** Creates a whole-file hasher, fresh or from a saved state (which it may refuse by throwing). */
 export type AsyncHasherFactory = (saved?: string) => AsyncHasher;
 
+/**
+ * Hashes ranges of a source where the bytes are (a browser worker reading the File), so the caller never holds
+ * them: each call answers a range's SHA-1 and, with `whole`, adds the range to the whole-file SHA-1 (calls come in
+ * offset order, whole ranges contiguous from the restored offset) and, with `save`, the state after it.
+ */
+export interface RangeHasher {
+  hash(start: number, end: number, options: { whole: boolean; save: boolean }): Promise<{ sha1: string; state?: string | undefined }>;
+  digestHex(): Promise<string>;
+  dispose?(): void;
+}
+
+/**
+ * Opens a RangeHasher over `source` (the opaque `UploadSource.body(0, size)`), fresh or from a state saved by a
+ * whole-file hasher of the same kind (which it may refuse by throwing).
+ */
+export type RangeHasherFactory = (source: unknown, saved?: string) => RangeHasher;
+
 /** Lowercase hex SHA-1 of one buffer (e.g. Web Crypto's `crypto.subtle.digest`). */
 export type PartDigest = (bytes: Uint8Array) => Promise<string>;
 

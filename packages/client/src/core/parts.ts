@@ -8,12 +8,14 @@ import type { ClientConfig } from './config.js';
 import { TrancheApiError, TrancheProtocolError } from './errors.js';
 import { readJson, send } from './http.js';
 import { withRetry, type RetryNotice } from './retry.js';
+import type { OpaqueBody } from './transport.js';
 import { listAllParts } from './sessions.js';
 
 export interface PartData {
   offset: number;
-  bytes: Uint8Array;
-  /** Lowercase hex SHA-1 of `bytes`. */
+  /** The part's bytes, or an opaque body of the source (its size is the OpaqueBody's byteLength). */
+  body: Uint8Array | OpaqueBody;
+  /** Lowercase hex SHA-1 of the body. */
   sha1: string;
 }
 
@@ -46,11 +48,11 @@ export async function uploadPart(
   data: PartData,
   options: { signal?: AbortSignal; onRetry?: (n: RetryNotice) => void; onBodyProgress?: (sent: number) => void },
 ): Promise<PartResult> {
-  const size = data.bytes.byteLength;
+  const size = data.body.byteLength;
   const request = {
     method: 'PUT',
     url: target.uploadUrl,
-    body: data.bytes,
+    body: data.body,
     signal: options.signal,
     onBodyProgress: options.onBodyProgress,
     headers: {

@@ -19,6 +19,12 @@ export interface UploadSource {
   readonly lastModified?: number | undefined;
   /** Bytes [start, end). Must yield exactly `end - start` bytes. */
   slice(start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> | AsyncIterable<Uint8Array>;
+  /**
+   * Optional: bytes [start, end) as an opaque request body the transport passes through (a browser File's
+   * `slice`), so the caller never holds them. Used with `ClientOptions.createRangeHasher`, which hashes the same
+   * ranges elsewhere; `body(0, size)` is what that hasher is given to read from.
+   */
+  body?(start: number, end: number): unknown;
   /** Release whatever the source holds open (file handles). */
   close?(): Promise<void>;
 }

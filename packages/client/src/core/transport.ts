@@ -4,13 +4,27 @@
  * `fetchTransport` adapts any WHATWG fetch (browsers, Deno, Bun, Node).
  */
 
-export type RequestBody = Uint8Array | AsyncIterable<Uint8Array>;
+export type RequestBody = Uint8Array | AsyncIterable<Uint8Array> | OpaqueBody;
+
+/**
+ * A body the core never looks into: whatever an `UploadSource.body()` handed out (in a browser, a `Blob` slice of
+ * the File), passed through to a transport that knows it (fetch). Transports that cannot send it refuse it.
+ */
+export class OpaqueBody {
+  constructor(
+    readonly value: unknown,
+    readonly byteLength: number,
+  ) {}
+}
 
 export interface TransportRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  /** A Uint8Array is sent with Content-Length; an async iterable with chunked transfer encoding. */
+  /**
+   * A Uint8Array is sent with Content-Length; an async iterable with chunked transfer encoding; an OpaqueBody's
+   * value is handed to fetch as it is.
+   */
   body?: RequestBody | undefined;
   signal?: AbortSignal | undefined;
   /** Give up when the connection is idle this long (node:http), or when no answer came this long (fetch). */

@@ -6,7 +6,7 @@
 import type { UploadPart } from '@tranche/protocol';
 import type { ClientConfig } from './config.js';
 import type { AsyncHasher } from './hasher.js';
-import { readRange, type UploadSource } from './source.js';
+import type { UploadSource } from './source.js';
 
 export async function digestPart(config: ClientConfig, bytes: Uint8Array): Promise<string> {
   if (config.partSha1) return (await config.partSha1(bytes)).toLowerCase();
@@ -38,13 +38,18 @@ export function openWholeHasher(config: ClientConfig, saved: { offset: number; s
  * The parts a resumed upload checks before sending a byte: the first and the last part the server holds. Their
  * local bytes must hash to the server's sha1, or the file changed since (same size and mtime notwithstanding).
  */
-export async function verifySampledParts(config: ClientConfig, source: UploadSource, stored: Map<number, UploadPart>, signal: AbortSignal): Promise<string | undefined> {
+export async function verifySampledParts(
+  hashing: { check(start: number, end: number, signal: AbortSignal): Promise<string> },
+  source: UploadSource,
+  stored: Map<number, UploadPart>,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const offsets = [...stored.keys()].sort((a, b) => a - b);
   const samples = [...new Set([offsets[0], offsets[offsets.length - 1]])].filter((o): o is number => o !== undefined);
   for (const offset of samples) {
     const part = stored.get(offset)!;
     if (offset + part.size > source.size) return `the server holds a part at offset ${offset} beyond the local file's end`;
-    const sha1 = await digestPart(config, await readRange(source, offset, offset + part.size, signal));
+    const sha1 = await hashing.check(offset, offset + part.size, signal);
     if (sha1 !== part.sha1.toLowerCase()) {
       return `the part at offset ${offset} on the server has sha1 ${part.sha1}; the local bytes hash to ${sha1}`;
     }

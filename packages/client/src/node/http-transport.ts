@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { TransportTimeoutError, type Transport, type TransportRequest, type TransportResponse } from '../core/index.js';
+import { OpaqueBody, TransportTimeoutError, type Transport, type TransportRequest, type TransportResponse } from '../core/index.js';
 
 const WRITE_CHUNK = 256 * 1024;
 
@@ -20,6 +20,7 @@ export function nodeHttpTransport(options: NodeTransportOptions = {}): Transport
   const httpsAgent = options.httpsAgent ?? new https.Agent({ keepAlive: true, maxSockets: 32 });
   return (request) =>
     new Promise<TransportResponse>((resolve, reject) => {
+      if (request.body instanceof OpaqueBody) throw new TypeError('node:http cannot send an opaque (browser) body; give the source no body() here');
       const url = new URL(request.url);
       const lib = url.protocol === 'https:' ? https : http;
       const headers: Record<string, string | number> = { ...request.headers };
@@ -52,6 +53,7 @@ export function nodeHttpTransport(options: NodeTransportOptions = {}): Transport
 
 async function writeBody(req: http.ClientRequest, request: TransportRequest): Promise<void> {
   const body = request.body;
+  if (body instanceof OpaqueBody) throw new TypeError('node:http cannot send an opaque (browser) body');
   if (body === undefined) {
     req.end();
     return;
