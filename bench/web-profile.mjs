@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import { writeRandomFile } from './lib/random-file.mjs';
 import { startTranche } from './lib/tranche.mjs';
 import { CLI_BIN } from './lib/paths.mjs';
+import { signedInPage } from './lib/web-page.mjs';
 
 const MiB = 1024 * 1024;
 const size = Number(process.argv[2] ?? 256) * MiB;
@@ -26,18 +27,8 @@ await promisify(execFile)(process.execPath, [CLI_BIN, 'upload', file, '--server'
 const cliRate = size / 1e6 / ((performance.now() - cliStart) / 1000);
 const browser = await chromium.launch({ executablePath: process.env.TRANCHE_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'], headless: true });
 try {
-  const page = await browser.newPage();
+  const page = await signedInPage(browser, server);
   if (process.env.WEB_CONSOLE) page.on('console', (m) => console.log('console:', m.text()));
-  await page.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) window.__longTasks.push(Math.round(entry.duration));
-    }).observe({ type: 'longtask' });
-  });
-  await page.goto(server.origin);
-  await page.getByLabel('Access token').fill(server.token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: /Upload to/ }).waitFor();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 500 });

@@ -12,6 +12,7 @@ import { row } from '../lib/rows.mjs';
 import { startTranche } from '../lib/tranche.mjs';
 import { trancheUpload } from '../lib/upload-runs.mjs';
 import { MB, formatSize, mbPerSecond, round } from '../lib/units.mjs';
+import { signedInPage } from '../lib/web-page.mjs';
 
 const CHROMIUM = process.env.TRANCHE_CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
@@ -21,17 +22,7 @@ async function pageUpload(ctx, file, size) {
   const server = await startTranche({ dataDir: path.join(dataDir, 'data') });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   try {
-    const page = await browser.newPage();
-    await page.addInitScript(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) window.__longTasks.push(Math.round(entry.duration));
-      }).observe({ type: 'longtask' });
-    });
-    await page.goto(server.origin);
-    await page.getByLabel('Access token').fill(server.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: /Upload to/ }).waitFor();
+    const page = await signedInPage(browser, server);
     const cdp = await page.context().newCDPSession(page);
     let peakHeap = 0;
     const sample = async () => {
