@@ -133,8 +133,25 @@ async function rangedDownload(
   const inflight = new Map<number, number>();
   const report = (): void => options.onProgress?.({ bytes: bytes + [...inflight.values()].reduce((a, b) => a + b, 0), totalBytes: file.size });
   let saving = Promise.resolve();
+  // The SHA-1 follows the downloaded prefix: each chunk is hashed (from the file) once every chunk before it is
+  // there, while later ranges still arrive, instead of in one pass over the whole file at the end.
+  const hash = createHash('sha1');
+  let hashedChunks = 0;
+  let hashing = Promise.resolve();
+  const hashPrefix = async (): Promise<void> => {
+    for (; hashedChunks < count && done.has(hashedChunks); hashedChunks++) {
+      const start = hashedChunks * chunk;
+      const end = Math.min(file.size, start + chunk) - 1;
+      await pipeline(createReadStream(temp, { start, end }), new Transform({ transform: (c, _e, cb) => (hash.update(c), cb()) }));
+    }
+  };
+  const followPrefix = (): void => {
+    hashing = hashing.then(hashPrefix);
+    hashing.catch(() => undefined);
+  };
   try {
     await handle.truncate(file.size);
+    followPrefix();
     report();
     const todo = Array.from({ length: count }, (_, i) => i).filter((i) => !done.has(i));
     const pool = new TaskPool(connections);
@@ -162,15 +179,18 @@ async function rangedDownload(
         done.add(index);
         state.done = [...done];
         saving = saving.then(() => writeState(sidecar, state));
+        followPrefix();
       });
     }
     await pool.drain();
+    followPrefix();
+    await hashing;
   } finally {
     await saving.catch(() => undefined);
+    await hashing.catch(() => undefined);
     await handle.close();
   }
-  const hash = createHash('sha1');
-  await pipeline(createReadStream(temp), new Transform({ transform: (c, _e, cb) => (hash.update(c), cb()) }));
+  if (hashedChunks !== count) throw new TrancheProtocolError(`download of file ${file.id}: ${count - hashedChunks} of ${count} chunks missing at the end`);
   return { sha1: hash.digest('hex'), resumedBytes };
 }
 
