@@ -1,16 +1,16 @@
 /**
  * The core's range-hasher path (what the browser page uses): a source with `body()` and `createRangeHasher` set.
- * Each part's SHA-1 and the whole-file SHA-1 come from the range hasher (hash-wasm here, reading the Blob as the
- * browser's worker does), the part is sent as the source's opaque body (a Blob, through the core's fetch transport),
+ * Each part's SHA-1 and the whole-file SHA-1 come from the range hasher (the page's own: workerRangeHasher over
+ * the real worker code, served in this process), the part is sent as the source's opaque body (a Blob, through the core's fetch transport),
  * and the source's bytes are never read through `slice()`. Interrupted and resumed with the saved hash state, only
  * missing parts are added to the whole hash; a changed stored part is caught by the sample.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createSHA1 } from 'hash-wasm';
 import {
   fetchTransport,
+  LocalFileChangedError,
   memoryResumeStore,
   uploadFile,
   UploadIncompleteError,
@@ -18,6 +18,8 @@ import {
   type UploadEvent,
   type UploadSource,
 } from '@tranche/client';
+import { workerRangeHasher } from '@tranche/client/browser';
+import { serveSha1Worker } from '@tranche/client/browser/hash-worker';
 import { startServer, type TestServer } from './helpers/server.js';
 
 const PART = 1 << 20;
@@ -31,27 +33,38 @@ interface Call {
   save: boolean;
 }
 
-/** hash-wasm over a Blob, as the browser worker does it; records every call. */
+type WorkerLike = ReturnType<Parameters<typeof workerRangeHasher>[0]>;
+
+/** The browser's SHA-1 worker (serveSha1Worker, the real one) served in this process, messages passed in turn. */
+function inProcessWorker(): WorkerLike {
+  const scope: Parameters<typeof serveSha1Worker>[0] = {
+    onmessage: null,
+    postMessage: (reply) => setImmediate(() => worker.onmessage?.({ data: reply })),
+  };
+  const worker = {
+    onmessage: null as ((event: { data: unknown }) => void) | null,
+    onerror: null,
+    onmessageerror: null,
+    postMessage: (request: Parameters<NonNullable<typeof scope.onmessage>>[0]['data']) => setImmediate(() => scope.onmessage?.({ data: request })),
+    terminate: () => {
+      scope.onmessage = null;
+    },
+  };
+  serveSha1Worker(scope);
+  return worker as unknown as WorkerLike;
+}
+
+/** The page's range hasher (workerRangeHasher over the real worker code), recording every call. */
 function blobRangeHasher(calls: Call[]): RangeHasherFactory {
+  const real = workerRangeHasher(inProcessWorker);
   return (source, saved) => {
-    if (!(source instanceof Blob)) throw new TypeError('expected the Blob from body(0, size)');
-    const whole = createSHA1().then((h) => {
-      h.init();
-      if (saved) h.load(Buffer.from(saved, 'base64'));
-      return h;
-    });
+    const hasher = real(source, saved);
     return {
-      async hash(start, end, options) {
+      ...hasher,
+      hash: (start, end, options) => {
         calls.push({ start, end, ...options });
-        const bytes = new Uint8Array(await source.slice(start, end).arrayBuffer());
-        const part = await createSHA1();
-        part.init();
-        part.update(bytes);
-        const h = await whole;
-        if (options.whole) h.update(bytes);
-        return { sha1: part.digest('hex'), state: options.whole && options.save ? Buffer.from(h.save()).toString('base64') : undefined };
+        return hasher.hash(start, end, options);
       },
-      digestHex: async () => (await whole).digest('hex'),
     };
   };
 }
@@ -191,5 +204,14 @@ describe('chunked uploads through a range hasher and opaque bodies', { timeout: 
     assert.equal(file.sha1, createHash('sha1').update(bytes).digest('hex'));
     assert.deepEqual(calls, []);
     assert.deepEqual(sliced, [0, PART, 2 * PART]);
+  });
+
+  test("a range the File no longer holds is the bytes path's LocalFileChangedError, not a bare worker error", async () => {
+    const hasher = workerRangeHasher(inProcessWorker)(new Blob([randomBytes(1000)]));
+    try {
+      await assert.rejects(hasher.hash(0, 2000, { whole: true, save: false }), (error) => error instanceof LocalFileChangedError && /read 1000 bytes/.test(error.message));
+    } finally {
+      hasher.dispose?.();
+    }
   });
 });

@@ -16,7 +16,8 @@ export type HashRequest =
   | { id: number; op: 'save' }
   | { id: number; op: 'digest' };
 
-export type HashReply = { id: number; ok: true; value?: string | undefined; state?: string | undefined } | { id: number; ok: false; error: string };
+/** `changed`: the File no longer holds the range asked for (shorter, or unreadable since it was picked). */
+export type HashReply = { id: number; ok: true; value?: string | undefined; state?: string | undefined } | { id: number; ok: false; error: string; changed?: boolean };
 
 interface WorkerScope {
   onmessage: ((event: { data: HashRequest }) => void) | null;
@@ -37,7 +38,8 @@ export function serveSha1Worker(scope: WorkerScope): void {
         const result = await handle(request);
         scope.postMessage(typeof result === 'object' ? { id: request.id, ok: true, ...result } : { id: request.id, ok: true, value: result });
       } catch (error) {
-        scope.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) });
+        const changed = error instanceof FileChangedError || (error instanceof Error && error.name === 'NotReadableError');
+        scope.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), changed });
       }
     });
   };
@@ -78,6 +80,8 @@ export function serveSha1Worker(scope: WorkerScope): void {
   }
 }
 
+class FileChangedError extends Error {}
+
 /** A range read in chunks (about 1 MiB each in Chromium), checked for length: a short read means the file changed. */
 async function readRange(source: Blob, start: number, end: number): Promise<Uint8Array[]> {
   const reader = source.slice(start, end).stream().getReader();
@@ -89,7 +93,7 @@ async function readRange(source: Blob, start: number, end: number): Promise<Uint
     chunks.push(value);
     at += value.byteLength;
   }
-  if (at !== end - start) throw new Error(`read ${at} bytes at offset ${start} where ${end - start} were expected: the file changed`);
+  if (at !== end - start) throw new FileChangedError(`read ${at} bytes at offset ${start} where ${end - start} were expected: the file changed`);
   return chunks;
 }
 

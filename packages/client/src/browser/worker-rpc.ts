@@ -1,7 +1,9 @@
 /**
- * Calls to a hash worker (hash-worker.ts) and their replies, matched by id. A worker error, a reply that cannot be
+ * Calls to a hash worker (hash-worker.ts) and their replies, matched by id; a File that changed under the worker
+ * is a LocalFileChangedError, as in the bytes path. A worker error, a reply that cannot be
  * deserialised or `dispose()` fails every pending call (no caller waits forever).
  */
+import { LocalFileChangedError } from '../core/index.js';
 import type { HashReply, HashRequest } from './hash-worker.js';
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
@@ -26,7 +28,8 @@ export function workerRpc(worker: Worker): WorkerRpc {
     const entry = waiting.get(reply.id);
     waiting.delete(reply.id);
     if (reply.ok) entry?.resolve({ value: reply.value, state: reply.state });
-    else entry?.reject(new Error(`SHA-1 worker: ${reply.error}`));
+    // The same typed error as a short read of the bytes path: the upload stops, the file must be picked again.
+    else entry?.reject(reply.changed ? new LocalFileChangedError(reply.error) : new Error(`SHA-1 worker: ${reply.error}`));
   };
   worker.onerror = (event) => fail(new Error(`SHA-1 worker failed: ${event.message}`));
   // A reply that cannot be deserialised never reaches onmessage: without this its caller would wait forever.

@@ -1,7 +1,7 @@
 /**
  * A chunked upload, start to finish: open a session (new or resumed), read the source once in offset order,
- * hash every part and the whole file from the same buffer (or where the bytes are: part-hashing.ts), send the missing parts through a bounded pool,
- * commit with the parts sorted by offset and the whole-file Digest.
+ * hash every part and the whole file from the same buffer (or where the bytes are: part-hashing.ts), send the
+ * missing parts through a bounded pool, commit with the parts sorted by offset and the whole-file Digest.
  */
 import { partRange, type BoxFile, type UploadPart } from '@tranche/protocol';
 import type { ClientConfig } from './config.js';
