@@ -2,11 +2,12 @@
  * The SHA-1 worker: hash-wasm's incremental SHA-1, one whole-file hasher per worker, fed parts in offset order.
  * Its state can be saved (after any number of updates) and loaded, so an interrupted upload resumes hashing where
  * it stopped. Two ways to feed it: `update` with bytes (worker-hasher.ts), or `open` with a Blob (the File, a
- * handle) and then `range` per part, read here with `slice().arrayBuffer()`, one part at a time, and answered with
- * the part's SHA-1 and the saved state only (range-hasher.ts). Start it from a worker script:
+ * handle) and then `range` per part, read here (blob-reader.ts) and answered with the part's SHA-1 and the saved
+ * state only (range-hasher.ts). Start it from a worker script:
  * `import { serveSha1Worker } from '@tranche/client/browser/hash-worker'; serveSha1Worker(self)`.
  */
 import { createSHA1, type IHasher } from 'hash-wasm';
+import { blobRangeReader, FileChangedError } from './blob-reader.js';
 
 export type HashRequest =
   | { id: number; op: 'init'; state?: string | undefined }
@@ -28,7 +29,7 @@ export function serveSha1Worker(scope: WorkerScope): void {
   let hasher: Promise<IHasher> | undefined;
   let part: Promise<IHasher> | undefined;
   let source: Blob | undefined;
-  let range: ReturnType<typeof rangeReader> | undefined;
+  let range: ReturnType<typeof rangeHasher> | undefined;
   // Requests are handled strictly in order: an update must land before the next update, save or digest.
   let queue: Promise<void> = Promise.resolve();
   scope.onmessage = (event) => {
@@ -68,7 +69,7 @@ export function serveSha1Worker(scope: WorkerScope): void {
     if (request.op === 'range') {
       if (!source) throw new Error('no source was opened');
       try {
-        return await (range ??= rangeReader(source))(h, await (part ??= createSHA1()), request);
+        return await (range ??= rangeHasher(source))(h, await (part ??= createSHA1()), request);
       } catch (error) {
         // Part of the range may be in the whole-file hash already: it is no longer a hash of any prefix.
         hasher = Promise.reject(new Error(`the whole-file hash was left incomplete by: ${error instanceof Error ? error.message : String(error)}`));
@@ -80,46 +81,15 @@ export function serveSha1Worker(scope: WorkerScope): void {
   }
 }
 
-class FileChangedError extends Error {}
-
-/** A range read in chunks (about 1 MiB each in Chromium), checked for length: a short read means the file changed. */
-async function readRange(source: Blob, start: number, end: number): Promise<Uint8Array[]> {
-  const reader = source.slice(start, end).stream().getReader();
-  const chunks: Uint8Array[] = [];
-  let at = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    at += value.byteLength;
-  }
-  if (at !== end - start) throw new FileChangedError(`read ${at} bytes at offset ${start} where ${end - start} were expected: the file changed`);
-  return chunks;
-}
-
-/**
- * Reads and hashes one range at a time, and reads the next range (the next part: same size, from this one's end)
- * while this one is hashed, so the wait for the file's bytes (most of a part's time in the worker, measured) and
- * the hashing overlap. At most two parts in memory. Both hashes are hash-wasm, fed chunk by chunk: Web Crypto's
- * digest needs the part in one buffer, and in the worker the copy into it plus the digest measured about 4x
- * hash-wasm's incremental update (84 ms against 20 ms per 8 MiB part, docs/WEB.md).
- */
-function rangeReader(source: Blob) {
-  let ahead: { start: number; end: number; chunks: Promise<Uint8Array[]> } | undefined;
+/** The part at [start, end): its SHA-1, and with `whole` the whole-file hash fed the same bytes in offset order. */
+function rangeHasher(source: Blob) {
+  const read = blobRangeReader(source);
   return async (whole: IHasher, part: IHasher, request: Extract<HashRequest, { op: 'range' }>): Promise<{ value: string; state?: string | undefined }> => {
-    const { start, end } = request;
-    const chunks = ahead?.start === start && ahead.end === end ? ahead.chunks : readRange(source, start, end);
-    ahead = undefined;
-    if (request.whole && end < source.size) {
-      const next = { start: end, end: Math.min(source.size, end + (end - start)), chunks: readRange(source, end, Math.min(source.size, end + (end - start))) };
-      next.chunks.catch(() => undefined);
-      ahead = next;
-    }
     part.init();
-    for (const chunk of await chunks) {
+    await read(request.start, request.end, request.whole, (chunk) => {
       part.update(chunk);
       if (request.whole) whole.update(chunk);
-    }
+    });
     return { value: part.digest('hex'), state: request.whole && request.save ? toBase64(whole.save()) : undefined };
   };
 }
