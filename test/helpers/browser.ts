@@ -29,9 +29,10 @@ export function requireChromium(): void {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does), or set TRANCHE_CHROMIUM`);
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** `extraFlags`: more Chromium switches, e.g. `--js-flags=--expose-gc`. */
+export async function launchBrowser(extraFlags: string[] = []): Promise<Browser> {
   requireChromium();
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, ...extraFlags], headless: true, timeout: 60_000 });
 }
 
 export interface ProfileBrowser {

@@ -10,16 +10,28 @@
  */
 const CHUNK = 1 << 20;
 
+/**
+ * Streams being read, held from a root. Chromium (156) collects a Blob's byte stream that only the pending BYOB
+ * read and the code awaiting it reach: the read never settles and the upload waits forever (reproduced with
+ * garbage collections during the read; test/web-worker-reads.test.ts). Held here from open to cancel.
+ */
+const held = new Set<ReadableStream<Uint8Array>>();
+
 export class FileChangedError extends Error {}
 
-type Cursor = { at: number; next: (max: number) => Promise<Uint8Array | undefined>; cancel: () => void };
+type Cursor = { at: number; next: (max: number) => Promise<Uint8Array | undefined>; close: () => void };
 
 export function blobRangeReader(source: Blob) {
   let buffer: ArrayBuffer | undefined = new ArrayBuffer(CHUNK);
   let cursor: Cursor | undefined;
 
-  function open(start: number, end: number): Cursor {
-    const stream = source.slice(start, end).stream();
+  function openAt(from: number, end: number): Cursor {
+    const stream = source.slice(from, end).stream();
+    held.add(stream);
+    const close = (reader: ReadableStreamGenericReader): void => {
+      held.delete(stream);
+      void reader.cancel().catch(() => undefined);
+    };
     let byob: ReadableStreamBYOBReader | undefined;
     try {
       byob = stream.getReader({ mode: 'byob' });
@@ -29,7 +41,7 @@ export function blobRangeReader(source: Blob) {
     if (byob) {
       const reader = byob;
       return {
-        at: start,
+        at: from,
         async next(max) {
           const into = buffer ?? new ArrayBuffer(CHUNK);
           buffer = undefined;
@@ -37,13 +49,13 @@ export function blobRangeReader(source: Blob) {
           if (value) buffer = value.buffer;
           return done ? undefined : value;
         },
-        cancel: () => void reader.cancel().catch(() => undefined),
+        close: () => close(reader),
       };
     }
     const reader = stream.getReader();
     let left: Uint8Array | undefined;
     return {
-      at: start,
+      at: from,
       async next(max) {
         let chunk = left;
         left = undefined;
@@ -55,7 +67,7 @@ export function blobRangeReader(source: Blob) {
         if (chunk.byteLength > max) left = chunk.subarray(max);
         return chunk.subarray(0, max);
       },
-      cancel: () => void reader.cancel().catch(() => undefined),
+      close: () => close(reader),
     };
   }
 
@@ -67,9 +79,9 @@ export function blobRangeReader(source: Blob) {
     let reading: Cursor;
     if (onward && cursor?.at === start) reading = cursor;
     else {
-      reading = open(start, onward ? source.size : end);
+      reading = openAt(start, onward ? source.size : end);
       if (onward) {
-        cursor?.cancel();
+        cursor?.close();
         cursor = reading;
       }
     }
@@ -81,10 +93,13 @@ export function blobRangeReader(source: Blob) {
         take(chunk);
       }
     } catch (error) {
-      reading.cancel();
+      reading.close();
       if (reading === cursor) cursor = undefined;
       throw error;
     }
-    if (!onward) reading.cancel();
+    if (!onward || reading.at === source.size) {
+      reading.close();
+      if (reading === cursor) cursor = undefined;
+    }
   };
 }
