@@ -1,6 +1,6 @@
 /** The name-clash question: a modal <dialog> (focus kept inside, Escape = skip). */
 import { useEffect, useRef } from 'preact/hooks';
-import type { ClashChoice } from './uploads.js';
+import type { ClashChoice } from './upload-item.js';
 
 export interface ClashRequest {
   name: string;

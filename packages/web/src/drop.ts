@@ -3,7 +3,7 @@
  * (webkitGetAsEntry walks directories; an <input webkitdirectory> gives files only). On Chromium the dropped
  * files' FileSystemFileHandles are kept too, so a resume after a crash is one click to re-grant access.
  */
-import type { AddedFile } from './uploads.js';
+import type { AddedFile } from './upload-item.js';
 
 export interface Picked {
   files: AddedFile[];

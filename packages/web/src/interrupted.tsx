@@ -8,7 +8,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { UploadState } from '@tranche/client/browser';
 import { abort, describe, uploadUrlOf, type Connection } from './api.js';
 import { formatBytes } from './rate.js';
-import { store, type Extra, type UploadQueue } from './uploads.js';
+import type { Extra } from './upload-item.js';
+import { store, type UploadQueue } from './uploads.js';
 
 interface Record {
   state: UploadState;

@@ -4,7 +4,8 @@
  */
 import { useState } from 'preact/hooks';
 import { formatBytes, formatDuration } from './rate.js';
-import { sizeOf, type UploadItem, type UploadQueue } from './uploads.js';
+import { sizeOf, type UploadItem } from './upload-item.js';
+import type { UploadQueue } from './uploads.js';
 
 const ROW = 72;
 const VIEW_ROWS = 6;

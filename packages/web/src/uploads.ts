@@ -1,66 +1,20 @@
 /**
  * The upload queue behind the page: one UploadItem per file, run through @tranche/client's uploadFile with the
- * browser entry (IndexedDB resume store, Web Crypto part digests, whole-file SHA-1 in a worker). At most one
+ * browser entry (IndexedDB resume store; part and whole-file SHA-1 read and computed in a worker, Web Crypto for
+ * small files). Folders and names are Destinations' (destinations.ts). At most one
  * chunked upload (4 parts in flight) and three small ones run at once, so memory stays bounded by parts in
  * flight × part size. Pause = abort keeping the session and its IndexedDB record; resume/retry = the same upload
  * again (the core resumes it); cancel = abort and delete the session. Offline pauses; online resumes.
  */
 import { DEFAULT_MIN_CHUNKED_SIZE } from '@tranche/protocol';
 import { blobSource, indexedDbResumeStore, resumeKey, uploadFile, UploadIncompleteError, type UploadEvent, type UploadState } from '@tranche/client/browser';
-import { abort, clientOptions, conflictOf, describe, ensureFolder, list, uploadUrlOf, type Connection, type Item } from './api.js';
+import { abort, clientOptions, conflictOf, describe, uploadUrlOf, type Connection } from './api.js';
+import { Destinations } from './destinations.js';
 import { RateMeter } from './rate.js';
-
-export type Status = 'queued' | 'uploading' | 'paused' | 'offline' | 'done' | 'failed' | 'cancelled' | 'skipped';
-export type ClashChoice = 'version' | 'rename' | 'skip';
-
-export interface UploadItem {
-  id: number;
-  file: File;
-  /** Path below the folder it was added to ('a/b/c.txt'); the folders are created on the server as needed. */
-  path: string;
-  name: string;
-  baseFolderId: string;
-  /**
-   * The file's size, read once and only when needed: on Chromium a picked File's size is a synchronous call to
-   * the browser process, ~0.4 ms each, so touching 10,000 of them at once would freeze the page for seconds.
-   */
-  size?: number | undefined;
-  status: Status;
-  bytes: number;
-  meter: RateMeter;
-  message: string;
-  handle?: FileSystemFileHandle | undefined;
-  resumeOf?: UploadState | undefined;
-  sessionId?: string | undefined;
-  abortUrl?: string | undefined;
-  fileId?: string | undefined;
-  sha1?: string | undefined;
-  /** Decided on a name clash. */
-  choice?: ClashChoice | undefined;
-  controller?: AbortController | undefined;
-  stopReason?: 'pause' | 'offline' | 'cancel' | undefined;
-}
-
-export interface AddedFile {
-  file: File;
-  path: string;
-  handle?: FileSystemFileHandle | undefined;
-  /** Finishing this interrupted upload (its destination, name and identity are kept). */
-  resumeOf?: UploadState | undefined;
-}
-
-export interface Extra {
-  path: string;
-  name: string;
-  handle?: FileSystemFileHandle | undefined;
-}
+import { sizeOf, type AddedFile, type ClashChoice, type Extra, type Status, type UploadItem } from './upload-item.js';
 
 const SMALL_SLOTS = 3;
 export const store = indexedDbResumeStore('tranche-uploads');
-
-export function sizeOf(item: UploadItem): number {
-  return (item.size ??= item.file.size);
-}
 
 export class UploadQueue {
   readonly items: UploadItem[] = [];
@@ -72,8 +26,7 @@ export class UploadQueue {
   private nextId = 1;
   private chunkedRunning = 0;
   private smallRunning = 0;
-  private readonly folderIds = new Map<string, Promise<string>>();
-  private readonly listings = new Map<string, Promise<Map<string, Item>>>();
+  private readonly destinations: Destinations;
   private clashAll: ClashChoice | undefined;
   private asking: Promise<unknown> = Promise.resolve();
 
@@ -84,8 +37,9 @@ export class UploadQueue {
     /** Ask the person what to do about a name clash. */
     private readonly askClash: (item: UploadItem) => Promise<{ choice: ClashChoice; all: boolean }>,
     private readonly announce: (text: string) => void,
-    private readonly uploadedInto: (folderId: string) => void,
+    uploadedInto: (folderId: string) => void,
   ) {
+    this.destinations = new Destinations(conn, uploadedInto);
     addEventListener('offline', () => this.goOffline());
     addEventListener('online', () => this.goOnline());
   }
@@ -95,7 +49,7 @@ export class UploadQueue {
       const name = resumeOf?.name || path.split('/').pop() || file.name;
       this.items.push({ id: this.nextId++, file, path, name, baseFolderId: folderId, status: 'queued', bytes: 0, meter: new RateMeter(), message: '', handle, resumeOf });
     }
-    for (const dir of emptyDirs) void this.folderFor(folderId, dir.split('/').filter(Boolean)).catch((e: unknown) => this.announce(`Could not create folder ${dir}: ${describe(e)}`));
+    for (const dir of emptyDirs) void this.destinations.folderFor(folderId, dir.split('/').filter(Boolean)).catch((e: unknown) => this.announce(`Could not create folder ${dir}: ${describe(e)}`));
     this.announce(`${files.length} file${files.length === 1 ? '' : 's'} added${emptyDirs.length ? ` and ${emptyDirs.length} empty folder${emptyDirs.length === 1 ? '' : 's'}` : ''}`);
     this.changed(true);
     this.pump();
@@ -224,8 +178,8 @@ export class UploadQueue {
     try {
       const resumed = item.resumeOf?.destination;
       const dirs = item.path.split('/').slice(0, -1).filter(Boolean);
-      const folderId = resumed ? (resumed.folderId ?? item.baseFolderId) : await this.folderFor(item.baseFolderId, dirs);
-      const existing = resumed ? undefined : (await this.listing(folderId)).get(item.name);
+      const folderId = resumed ? (resumed.folderId ?? item.baseFolderId) : await this.destinations.folderFor(item.baseFolderId, dirs);
+      const existing = resumed ? undefined : (await this.destinations.listing(folderId)).get(item.name);
       let destination: { folderId: string } | { fileId: string } = resumed?.fileId !== undefined ? { fileId: resumed.fileId } : { folderId };
       let name = item.name;
       if (existing && item.choice === undefined) item.choice = await this.clash(item);
@@ -238,7 +192,7 @@ export class UploadQueue {
         if (existing.type !== 'file') throw new Error(`a folder named ${item.name} is in the way`);
         destination = { fileId: existing.id };
       }
-      if (existing && item.choice === 'rename') name = await this.freeName(folderId, item.name);
+      if (existing && item.choice === 'rename') name = await this.destinations.freeName(folderId, item.name);
       const sourceId = item.resumeOf?.sourceId ?? item.path;
       const source = blobSource(item.file, { id: sourceId, name });
       const key = resumeKey(uploadUrlOf(this.conn), 'fileId' in destination ? { fileId: destination.fileId } : destination, sourceId);
@@ -258,7 +212,7 @@ export class UploadQueue {
       item.sha1 = file.sha1;
       item.bytes = sizeOf(item);
       item.message = `uploaded${file.name !== item.name ? ` as ${file.name}` : ''}, sha1 ${file.sha1}`;
-      this.noteUploaded(folderId, { ...file, size: file.size });
+      this.destinations.noteUploaded(folderId, { ...file, size: file.size });
       this.announce(`${item.name} uploaded`);
     } catch (error) {
       const reason = item.stopReason;
@@ -334,55 +288,6 @@ export class UploadQueue {
     });
     this.asking = decided.catch(() => undefined);
     return decided;
-  }
-
-  private async freeName(folderId: string, name: string): Promise<string> {
-    const names = await this.listing(folderId);
-    const dot = name.lastIndexOf('.');
-    const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-    for (let n = 1; ; n++) {
-      const candidate = `${stem} (${n})${ext}`;
-      if (!names.has(candidate)) {
-        names.set(candidate, { type: 'file', id: 'pending', name: candidate } as Item);
-        return candidate;
-      }
-    }
-  }
-
-  private listing(folderId: string): Promise<Map<string, Item>> {
-    let found = this.listings.get(folderId);
-    if (!found) {
-      found = list(this.conn, folderId).then((items) => new Map(items.map((i) => [i.name, i])));
-      found.catch(() => this.listings.delete(folderId));
-      this.listings.set(folderId, found);
-    }
-    return found;
-  }
-
-  private noteUploaded(folderId: string, file: Item): void {
-    void this.listing(folderId).then((names) => names.set(file.name, file));
-    this.uploadedInto(folderId);
-  }
-
-  /** The folder at `dirs` below `baseId`, created (each level once) when missing. */
-  private folderFor(baseId: string, dirs: string[]): Promise<string> {
-    if (dirs.length === 0) return Promise.resolve(baseId);
-    const key = `${baseId}/${dirs.join('/')}`;
-    let found = this.folderIds.get(key);
-    if (!found) {
-      found = this.folderFor(baseId, dirs.slice(0, -1)).then(async (parentId) => {
-        const name = dirs[dirs.length - 1]!;
-        const known = (await this.listing(parentId)).get(name);
-        if (known?.type === 'folder') return known.id;
-        const id = await ensureFolder(this.conn, name, parentId);
-        (await this.listing(parentId)).set(name, { type: 'folder', id, name } as Item);
-        this.uploadedInto(parentId);
-        return id;
-      });
-      found.catch(() => this.folderIds.delete(key));
-      this.folderIds.set(key, found);
-    }
-    return found;
   }
 }
 
