@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import { writeRandomFile } from './lib/random-file.mjs';
 import { startTranche } from './lib/tranche.mjs';
 import { CLI_BIN } from './lib/paths.mjs';
-import { signedInPage } from './lib/web-page.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS, signedInPage } from './lib/web-page.mjs';
 
 const MiB = 1024 * 1024;
 const size = Number(process.argv[2] ?? 256) * MiB;
@@ -25,7 +25,7 @@ const server = await startTranche({ dataDir: path.join(dir, 'data') });
 const cliStart = performance.now();
 await promisify(execFile)(process.execPath, [CLI_BIN, 'upload', file, '--server', server.origin, '--token', server.token, '--json', '--state-dir', path.join(dir, 'state'), '--name', 'cli.bin']);
 const cliRate = size / 1e6 / ((performance.now() - cliStart) / 1000);
-const browser = await chromium.launch({ executablePath: process.env.TRANCHE_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'], headless: true });
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
 try {
   const page = await signedInPage(browser, server);
   if (process.env.WEB_CONSOLE) page.on('console', (m) => console.log('console:', m.text()));

@@ -293,7 +293,13 @@ describe('the browser uploader', { timeout: 600_000 }, () => {
     for (const round of [1, 2]) {
       await page.keyboard.press('Shift+Tab'); // leave wherever focus is, then walk forward to the picker
       await tabTo((f) => f.includes('|file-input|'), 'Choose files');
-      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+      const [chooser] = await Promise.all([
+        page.waitForEvent('filechooser').catch(async (error: unknown) => {
+          // Seen once in ~40 full runs (round unknown): say where the focus was, to tell a page bug from the browser's.
+          throw new Error(`round ${round}: no file chooser after Space; focus on ${await focused()}`, { cause: error });
+        }),
+        page.keyboard.press('Space'),
+      ]);
       await chooser.setFiles(file.path);
       // The same file again once the first is on the server: then its name is taken and the page asks.
       if (round === 1) await waitStatus(page, 'keyboard.bin', 'done', 60_000);

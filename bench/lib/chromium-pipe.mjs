@@ -8,11 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { CHROMIUM, CHROMIUM_FLAGS } from './web-page.mjs';
 
-export async function launchChromiumPipe(executable = process.env.TRANCHE_CHROMIUM ?? '/usr/bin/chromium') {
+export async function launchChromiumPipe(executable = CHROMIUM) {
   const profile = await mkdtemp(path.join(tmpdir(), 'chromium-pipe-'));
-  const child = spawn(executable, [...FLAGS, '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+  const child = spawn(executable, ['--headless', ...CHROMIUM_FLAGS, '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
   const [toBrowser, fromBrowser] = [child.stdio[3], child.stdio[4]];
   const waiting = new Map();
   const listeners = new Set();

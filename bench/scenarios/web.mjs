@@ -17,13 +17,11 @@ import { row } from '../lib/rows.mjs';
 import { startTranche } from '../lib/tranche.mjs';
 import { trancheUpload } from '../lib/upload-runs.mjs';
 import { MB, formatSize, mbPerSecond, round, secondsPerGiB } from '../lib/units.mjs';
-import { signedInPage } from '../lib/web-page.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS, signedInPage } from '../lib/web-page.mjs';
 
-const CHROMIUM = process.env.TRANCHE_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 /** CPU seconds of the browser's processes and of the server while `work` runs. */
-async function cpuDuring(server, work) {
+async function browserAndServerCpuDuring(server, work) {
   const browserPids = await descendantsMatching(process.pid, /chrom/);
   const before = await cpuOf([...browserPids, server.pid]);
   const result = await work();
@@ -37,11 +35,11 @@ async function ceilingRun(ctx, file, size) {
   const dataDir = await ctx.freshDir('web-ceiling');
   const page0 = await startCeilingPage();
   const server = await startTranche({ dataDir: path.join(dataDir, 'data'), serveArgs: ['--cors-origin', page0.origin] });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   try {
     const page = await browser.newPage();
     await page.goto(page0.origin);
-    const run = await cpuDuring(server, () => ceilingUpload(page, server, file, size));
+    const run = await browserAndServerCpuDuring(server, () => ceilingUpload(page, server, file, size));
     const expected = await ctx.sha1(file, size);
     if (run.stored.sha1 !== expected || run.stored.size !== size) throw new Error(`the bare page stored sha1 ${run.stored.sha1} (${run.stored.size} B); the file has ${expected}`);
     return run;
@@ -56,7 +54,7 @@ async function ceilingRun(ctx, file, size) {
 async function pageUpload(ctx, file, size) {
   const dataDir = await ctx.freshDir('web-upload');
   const server = await startTranche({ dataDir: path.join(dataDir, 'data') });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   try {
     const page = await signedInPage(browser, server);
     const cdp = await page.context().newCDPSession(page);
@@ -69,7 +67,7 @@ async function pageUpload(ctx, file, size) {
     const heapBefore = peakHeap;
     const sampler = setInterval(() => void sample().catch(() => undefined), 250);
     await page.evaluate(() => (window.__longTasks = []));
-    const { wallMs, browserCpu, serverCpu } = await cpuDuring(server, async () => {
+    const { wallMs, browserCpu, serverCpu } = await browserAndServerCpuDuring(server, async () => {
       const started = performance.now();
       try {
         await page.getByTestId('file-input').setInputFiles(file);
