@@ -295,7 +295,7 @@ describe('the browser uploader', { timeout: 600_000 }, () => {
       await tabTo((f) => f.includes('|file-input|'), 'Choose files');
       const [chooser] = await Promise.all([
         page.waitForEvent('filechooser').catch(async (error: unknown) => {
-          // Seen once in ~40 full runs (round unknown): say where the focus was, to tell a page bug from the browser's.
+          // Seen once (2026-12-04, round unknown): say where the focus was, to tell a page bug from the browser's.
           throw new Error(`round ${round}: no file chooser after Space; focus on ${await focused()}`, { cause: error });
         }),
         page.keyboard.press('Space'),
