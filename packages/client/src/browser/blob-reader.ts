@@ -21,7 +21,17 @@ export class FileChangedError extends Error {}
 
 type Cursor = { at: number; next: (max: number) => Promise<Uint8Array | undefined>; close: () => void };
 
-export function blobRangeReader(source: Blob) {
+export interface BlobRangeReader {
+  /**
+   * Hands the bytes of [start, end) to `take` in order. `onward`: the range is one of a run in offset order (keep
+   * the stream for the next range); otherwise it is read on its own and the run's stream is left where it was.
+   */
+  read(start: number, end: number, onward: boolean, take: (chunk: Uint8Array) => void): Promise<void>;
+  /** Cancels the run's stream, if one is open; a later read opens a new one. */
+  close(): void;
+}
+
+export function blobRangeReader(source: Blob): BlobRangeReader {
   let buffer: ArrayBuffer | undefined = new ArrayBuffer(CHUNK);
   let cursor: Cursor | undefined;
 
@@ -71,11 +81,7 @@ export function blobRangeReader(source: Blob) {
     };
   }
 
-  /**
-   * Hands the bytes of [start, end) to `take` in order. `onward`: the range is one of a run in offset order (keep
-   * the stream for the next range); otherwise it is read on its own and the run's stream is left where it was.
-   */
-  return async function read(start: number, end: number, onward: boolean, take: (chunk: Uint8Array) => void): Promise<void> {
+  async function read(start: number, end: number, onward: boolean, take: (chunk: Uint8Array) => void): Promise<void> {
     let reading: Cursor;
     if (onward && cursor?.at === start) reading = cursor;
     else {
@@ -101,5 +107,13 @@ export function blobRangeReader(source: Blob) {
       reading.close();
       if (reading === cursor) cursor = undefined;
     }
+  }
+
+  return {
+    read,
+    close() {
+      cursor?.close();
+      cursor = undefined;
+    },
   };
 }

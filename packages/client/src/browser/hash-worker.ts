@@ -48,8 +48,9 @@ export function serveSha1Worker(scope: WorkerScope): void {
   async function handle(request: HashRequest): Promise<string | undefined | { value: string; state?: string | undefined }> {
     if (request.op === 'init' || request.op === 'open') {
       if (request.op === 'open') {
-        source = request.source;
+        range?.close();
         range = undefined;
+        source = request.source;
       }
       hasher = createSHA1().then((h) => {
         h.init();
@@ -69,7 +70,7 @@ export function serveSha1Worker(scope: WorkerScope): void {
     if (request.op === 'range') {
       if (!source) throw new Error('no source was opened');
       try {
-        return await (range ??= rangeHasher(source))(h, await (part ??= createSHA1()), request);
+        return await (range ??= rangeHasher(source)).hash(h, await (part ??= createSHA1()), request);
       } catch (error) {
         // Part of the range may be in the whole-file hash already: it is no longer a hash of any prefix.
         hasher = Promise.reject(new Error(`the whole-file hash was left incomplete by: ${error instanceof Error ? error.message : String(error)}`));
@@ -83,14 +84,18 @@ export function serveSha1Worker(scope: WorkerScope): void {
 
 /** The part at [start, end): its SHA-1, and with `whole` the whole-file hash fed the same bytes in offset order. */
 function rangeHasher(source: Blob) {
-  const read = blobRangeReader(source);
-  return async (whole: IHasher, part: IHasher, request: Extract<HashRequest, { op: 'range' }>): Promise<{ value: string; state?: string | undefined }> => {
-    part.init();
-    await read(request.start, request.end, request.whole, (chunk) => {
-      part.update(chunk);
-      if (request.whole) whole.update(chunk);
-    });
-    return { value: part.digest('hex'), state: request.whole && request.save ? toBase64(whole.save()) : undefined };
+  const reader = blobRangeReader(source);
+  return {
+    async hash(whole: IHasher, part: IHasher, request: Extract<HashRequest, { op: 'range' }>): Promise<{ value: string; state?: string | undefined }> {
+      part.init();
+      await reader.read(request.start, request.end, request.whole, (chunk) => {
+        part.update(chunk);
+        if (request.whole) whole.update(chunk);
+      });
+      return { value: part.digest('hex'), state: request.whole && request.save ? toBase64(whole.save()) : undefined };
+    },
+    /** Cancels the stream a run of ranges left open (another file is opened in its place). */
+    close: () => reader.close(),
   };
 }
 
