@@ -290,13 +290,23 @@ describe('the browser uploader', { timeout: 600_000 }, () => {
     await page.getByRole('heading', { name: /Upload to/ }).waitFor();
     assert.deepEqual(await axeViolations(page), [], 'axe: the folder view');
 
+    // What the page saw of the Space press: seen once (2026-12-04, round unknown) opening no file chooser, not since
+    // in 60 runs of this test alone (half with both cores busy). Chromium opens a chooser only within 5 s of the
+    // keydown's user activation, and the click comes with the keyup: the log tells a late keyup from a lost one.
+    await page.evaluate(() => {
+      const g = globalThis as unknown as { __keys: string[]; document: { addEventListener(t: string, f: (e: { type: string; key?: string; target: { getAttribute?(n: string): string | null } | null }) => void, c: boolean): void }; navigator: { userActivation?: { isActive: boolean } } };
+      g.__keys = [];
+      for (const type of ['keydown', 'keyup', 'click']) {
+        g.document.addEventListener(type, (e) => g.__keys.push(`${Math.round(performance.now())} ${e.type} ${e.key ?? ''} ${e.target?.getAttribute?.('data-testid') ?? '?'} active=${g.navigator.userActivation?.isActive}`), true);
+      }
+    });
     for (const round of [1, 2]) {
       await page.keyboard.press('Shift+Tab'); // leave wherever focus is, then walk forward to the picker
       await tabTo((f) => f.includes('|file-input|'), 'Choose files');
       const [chooser] = await Promise.all([
         page.waitForEvent('filechooser').catch(async (error: unknown) => {
-          // Seen once (2026-12-04, round unknown): say where the focus was, to tell a page bug from the browser's.
-          throw new Error(`round ${round}: no file chooser after Space; focus on ${await focused()}`, { cause: error });
+          const keys = await page.evaluate(() => (globalThis as unknown as { __keys: string[] }).__keys.slice(-6).join('; '));
+          throw new Error(`round ${round}: no file chooser after Space; focus on ${await focused()}; last events: ${keys}`, { cause: error });
         }),
         page.keyboard.press('Space'),
       ]);
