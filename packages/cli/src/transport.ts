@@ -3,15 +3,15 @@
  * otherwise (proxy-agent, which reads those variables per request), and limited to `--bwlimit` bytes per
  * second across every request of the process (uploads and downloads).
  */
-import http from 'node:http';
-import { ProxyAgent } from 'proxy-agent';
+import type http from 'node:http';
+import { createRequire } from 'node:module';
 import { nodeHttpTransport, OpaqueBody, type Transport } from '@tranche/client';
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
 
 export function cliTransport(bwlimit: number | undefined, env: NodeJS.ProcessEnv = process.env): Transport {
   const proxied = PROXY_VARS.some((name) => env[name]);
-  const agent = proxied ? (new ProxyAgent({ keepAlive: true, maxSockets: 32 }) as unknown as http.Agent) : undefined;
+  const agent = proxied ? proxyAgent() : undefined;
   const base = nodeHttpTransport(agent ? { httpAgent: agent, httpsAgent: agent as never } : {});
   if (!bwlimit) return base;
   const bucket = new TokenBucket(bwlimit);
@@ -26,6 +26,15 @@ export function cliTransport(bwlimit: number | undefined, env: NodeJS.ProcessEnv
     const response = await base({ ...request, headers, body });
     return { ...response, body: bucket.throttle(response.body) };
   };
+}
+
+/**
+ * proxy-agent (with its PAC engine and SOCKS client, ~7 MB of the process's memory) is loaded only when a proxy is
+ * set: every other command, `serve` among them, runs without it.
+ */
+function proxyAgent(): http.Agent {
+  const { ProxyAgent } = createRequire(import.meta.url)('proxy-agent') as typeof import('proxy-agent');
+  return new ProxyAgent({ keepAlive: true, maxSockets: 32 }) as unknown as http.Agent;
 }
 
 const SLICE = 16 * 1024;
