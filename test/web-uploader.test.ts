@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -146,6 +146,99 @@ describe('the browser uploader', { timeout: 600_000 }, () => {
     } finally {
       await second.context.close();
     }
+  });
+
+  test('a dropped file keeps its handle: after a reload one click finishes it, sending only the missing parts', async () => {
+    const file = await randomFile('handle.bin', 100_000_000);
+    const parts = Math.ceil(file.size / PART);
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(proxy.origin);
+    await signIn(page, token);
+    proxy.resetStats();
+    proxy.plan = { holdPutsAfter: 4 };
+    // Dropped from the OS (CDP drag with a path): Chromium gives the drop a FileSystemFileHandle.
+    const cdp = await page.context().newCDPSession(page);
+    const data = { items: [], files: [file.path], dragOperationsMask: 1 };
+    for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, x: 200, y: 200, data });
+    await until('4 parts on the server', () => proxy.stats.putsForwarded >= 4);
+    await page.reload();
+    proxy.releaseHeld();
+    proxy.plan = {};
+    proxy.resetStats();
+    // The handle came back from IndexedDB: a button finishes the upload, no file is picked again.
+    await page.getByRole('button', { name: 'Finish handle.bin' }).click();
+    await waitStatus(page, 'handle.bin', 'done');
+    assert.equal(proxy.stats.putsReceived, parts - 4, `only the ${parts - 4} missing parts are sent`);
+    assert.equal(await serverSha1(page, 'handle.bin'), file.sha1);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a file changed behind the same name, size and time: a sampled part catches it before a byte is sent; it is sent afresh', async () => {
+    const file = await randomFile('changed.bin', 50_000_000);
+    const parts = Math.ceil(file.size / PART);
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(proxy.origin);
+    await signIn(page, token);
+    proxy.resetStats();
+    proxy.plan = { holdPutsAfter: 3 };
+    await page.getByTestId('file-input').setInputFiles(file.path);
+    await until('3 parts on the server', () => proxy.stats.putsForwarded >= 3);
+    const stale = proxy.stats.putLog[0]!.path;
+    await page.reload();
+    proxy.releaseHeld();
+    proxy.plan = {};
+    proxy.resetStats();
+    // 4 KiB of the first part rewritten in place, its modification time put back: only the bytes tell.
+    const before = await stat(file.path);
+    const handle = await open(file.path, 'r+');
+    const patch = randomBytes(4096);
+    await handle.write(patch, 0, patch.length, 1000);
+    await handle.close();
+    await utimes(file.path, before.atime, before.mtime);
+    const changed = createHash('sha1').update(await readFile(file.path)).digest('hex');
+    await page.evaluate(() => {
+      const g = globalThis as unknown as { __live: string[]; document: { querySelector(s: string): object } };
+      g.__live = [];
+      const live = g.document.querySelector('[data-testid="live"]') as { textContent: string };
+      const Observer = (globalThis as unknown as { MutationObserver: new (f: () => void) => { observe(n: unknown, o: object): void } }).MutationObserver;
+      new Observer(() => g.__live.push(live.textContent)).observe(live, { childList: true, subtree: true, characterData: true });
+    });
+    await page.locator('.tr-resumable[data-name="changed.bin"]').getByTestId('resume-input').setInputFiles(file.path);
+    await waitStatus(page, 'changed.bin', 'done');
+    assert.equal(await serverSha1(page, 'changed.bin'), changed);
+    assert.deepEqual(proxy.stats.putLog.filter((p) => p.path === stale), [], 'nothing was sent to the stale session');
+    assert.equal(proxy.stats.putsReceived, parts, 'every part was sent to the new session');
+    assert.equal((await api(`/api/2.0/files/upload_sessions/${stale.split('?')[0]!.split('/').pop()}`)).status, 404, 'the stale session was aborted');
+    const announced = await page.evaluate(() => (globalThis as unknown as { __live: string[] }).__live);
+    assert.ok(announced.some((t) => t.includes('changed.bin: the file changed since the interrupted upload')), `announced: ${announced.join(' | ')}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a part refused 429 with Retry-After: 2 is sent again no sooner than 2 s after', async () => {
+    const file = await randomFile('retry-after.bin', 40_000_000);
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(proxy.origin);
+    await signIn(page, token);
+    proxy.resetStats();
+    let puts = 0;
+    proxy.plan = { error429: 1, retryAfterSeconds: 2, match: (method, url) => isPartPut(method, url) && ++puts === 1 };
+    await page.getByTestId('file-input').setInputFiles(file.path);
+    await waitStatus(page, 'retry-after.bin', 'done', 60_000);
+    proxy.plan = {};
+    assert.equal(proxy.stats.faults.error429, 1);
+    const [refused, ...later] = proxy.stats.putLog;
+    const again = later.find((p) => p.range === refused!.range);
+    assert.ok(again, `the refused part (${refused!.range}) was sent again`);
+    const waited = again.at - refused!.at;
+    assert.ok(waited >= 2_000 && waited < 20_000, `sent again ${Math.round(waited)} ms after the refused one`);
+    assert.equal(await serverSha1(page, 'retry-after.bin'), file.sha1);
+    assert.deepEqual(errors.filter((e) => !/status of 429/.test(e)), []);
+    await page.close();
   });
 
   test('a dropped folder tree is created as it is, empty folder included', async () => {

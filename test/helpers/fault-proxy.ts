@@ -35,6 +35,8 @@ export interface ProxyStats {
   putsForwarded: number;
   faults: Record<'drop' | 'lostAnswer' | 'error500' | 'error429' | 'stall' | 'hang', number>;
   held: number;
+  /** Every part PUT as it arrived: when (performance.now()), to which session URL, which bytes (Content-Range). */
+  putLog: Array<{ at: number; path: string; range: string }>;
 }
 
 export interface FaultProxy {
@@ -71,7 +73,7 @@ export async function startFaultProxy(plan: FaultPlan = {}): Promise<FaultProxy>
     if (rolling?.plan !== proxy.plan) rolling = { plan: proxy.plan, next: prng(proxy.plan.seed ?? 1) };
     return rolling.next();
   };
-  const emptyStats = (): ProxyStats => ({ requests: 0, putsReceived: 0, putsForwarded: 0, faults: { drop: 0, lostAnswer: 0, error500: 0, error429: 0, stall: 0, hang: 0 }, held: 0 });
+  const emptyStats = (): ProxyStats => ({ requests: 0, putsReceived: 0, putsForwarded: 0, faults: { drop: 0, lostAnswer: 0, error500: 0, error429: 0, stall: 0, hang: 0 }, held: 0, putLog: [] });
   const held = new Set<http.IncomingMessage>();
   const agent = new http.Agent({ keepAlive: true });
 
@@ -151,6 +153,7 @@ export async function startFaultProxy(plan: FaultPlan = {}): Promise<FaultProxy>
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     if (isPartPut(method, path)) {
+      proxy.stats.putLog.push({ at: performance.now(), path, range: String(req.headers['content-range'] ?? '') });
       if (current.holdPutsAfter !== undefined && proxy.stats.putsReceived - proxy.stats.held >= current.holdPutsAfter) {
         proxy.stats.putsReceived++;
         proxy.stats.held++;

@@ -195,11 +195,14 @@ export class UploadQueue {
       if (existing && item.choice === 'rename') name = await this.destinations.freeName(folderId, item.name);
       const sourceId = item.resumeOf?.sourceId ?? item.path;
       const source = blobSource(item.file, { id: sourceId, name });
-      const key = resumeKey(uploadUrlOf(this.conn), 'fileId' in destination ? { fileId: destination.fileId } : destination, sourceId);
+      // A new version keeps the file's name; otherwise the name is sent, and is part of the resume key.
+      const targetName = 'fileId' in destination ? undefined : name;
+      // The key the core files this upload's state under (upload.ts), so the extras sit beside it.
+      const key = resumeKey(uploadUrlOf(this.conn), 'fileId' in destination ? { fileId: destination.fileId } : destination, sourceId, targetName);
       const file = await uploadFile(source, {
         ...clientOptions(this.conn, controller.signal),
         ...destination,
-        name: 'fileId' in destination ? undefined : name,
+        name: targetName,
         parallel: 4,
         resumeStore: store,
         onProgress: (p) => {
