@@ -97,6 +97,8 @@ describe('the browser uploader', { timeout: 600_000 }, () => {
     proxy.plan = { holdPutsAfter: 10 };
     await page.getByTestId('file-input').setInputFiles(file.path);
     await until('10 parts on the server', () => proxy.stats.putsForwarded >= 10);
+    // 10 parts acknowledged: a rate and a time left are shown (for 10 s after the last, then unknown).
+    await row(page, 'big-300.bin').getByText(/\/s · .+ left/).waitFor({ timeout: 8_000 });
     await page.reload();
     proxy.releaseHeld();
     proxy.plan = {};

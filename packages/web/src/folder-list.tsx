@@ -1,6 +1,6 @@
 /** A folder's items: name (folders open on click), size, modified, sha1, download link. */
 import { downloadUrl, type Connection, type Item } from './api.js';
-import { formatBytes } from './rate.js';
+import { formatBytes } from './format.js';
 
 export function FolderList({ conn, items, onOpen }: { conn: Connection; items: Item[] | undefined; onOpen: (folder: Item) => void }) {
   if (!items) return <p>Loading…</p>;

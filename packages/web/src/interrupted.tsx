@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { UploadState } from '@tranche/client/browser';
 import { abort, describe, uploadUrlOf, type Connection } from './api.js';
-import { formatBytes } from './rate.js';
+import { formatBytes } from './format.js';
 import type { Extra } from './upload-item.js';
 import { store, type UploadQueue } from './uploads.js';
 

@@ -3,7 +3,7 @@
  * view are in the DOM), so 10,000 files render at once.
  */
 import { useState } from 'preact/hooks';
-import { formatBytes, formatDuration } from './rate.js';
+import { formatBytes, formatDuration } from './format.js';
 import { sizeOf, type UploadItem } from './upload-item.js';
 import type { UploadQueue } from './uploads.js';
 

@@ -1,6 +1,5 @@
 /** One file in the page's upload queue, what was dropped or picked, and what its IndexedDB record keeps. */
-import type { UploadState } from '@tranche/client/browser';
-import type { RateMeter } from './rate.js';
+import type { RateMeter, UploadState } from '@tranche/client/browser';
 
 export type Status = 'queued' | 'uploading' | 'paused' | 'offline' | 'done' | 'failed' | 'cancelled' | 'skipped';
 export type ClashChoice = 'version' | 'rename' | 'skip';

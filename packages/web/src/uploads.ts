@@ -7,10 +7,9 @@
  * again (the core resumes it); cancel = abort and delete the session. Offline pauses; online resumes.
  */
 import { DEFAULT_MIN_CHUNKED_SIZE } from '@tranche/protocol';
-import { blobSource, indexedDbResumeStore, resumeKey, uploadFile, UploadIncompleteError, type UploadEvent, type UploadState } from '@tranche/client/browser';
+import { blobSource, indexedDbResumeStore, RateMeter, resumeKey, uploadFile, UploadIncompleteError, type UploadEvent, type UploadState } from '@tranche/client/browser';
 import { abort, clientOptions, conflictOf, describe, uploadUrlOf, type Connection } from './api.js';
 import { Destinations } from './destinations.js';
-import { RateMeter } from './rate.js';
 import { sizeOf, type AddedFile, type ClashChoice, type Extra, type Status, type UploadItem } from './upload-item.js';
 
 const SMALL_SLOTS = 3;
@@ -174,7 +173,7 @@ export class UploadQueue {
     item.controller = controller;
     item.stopReason = undefined;
     item.message = '';
-    item.meter.reset();
+    item.meter.start();
     try {
       const resumed = item.resumeOf?.destination;
       const dirs = item.path.split('/').slice(0, -1).filter(Boolean);
@@ -253,11 +252,14 @@ export class UploadQueue {
       item.message = `resumed: ${event.partsOnServer} of ${event.totalParts} parts already on the server`;
       this.announce(`${item.name}: resumed, ${event.partsOnServer} of ${event.totalParts} parts already on the server`);
     } else if (event.type === 'restarted') {
+      item.meter.start();
       item.message = `started again: ${event.detail}`;
       this.announce(`${item.name}: the file changed since the interrupted upload; starting again`);
     } else if (event.type === 'retry') {
       item.message = `retrying ${event.what} in ${Math.round(event.delayMs / 1000)} s: ${event.message.slice(0, 120)}`;
     } else if (event.type === 'part') {
+      // Parts already on the server (a resumed upload) are not this run's rate.
+      if (!event.reused) item.meter.add(event.size);
       item.message = `${event.partsDone} of ${event.totalParts} parts stored`;
     } else if (event.type === 'commit-pending') {
       item.message = 'verifying on the server…';

@@ -45,7 +45,6 @@ export function Workspace({ conn, onSignOut }: { conn: Connection; onSignOut?: (
   // Re-render the queue at most twice a second, whatever the event rate (10,000 files stay responsive).
   useEffect(() => {
     const timer = setInterval(() => {
-      for (const item of queue.items) if (item.status === 'uploading') item.meter.sample(item.bytes);
       if (dirty.current || queue.items.some((i) => i.status === 'uploading')) {
         dirty.current = false;
         setTick((t) => t + 1);

@@ -9,6 +9,7 @@ export { fetchTransport } from './fetch-transport.js';
 export * from './resume.js';
 export * from './retry.js';
 export { TaskPool } from './queue.js';
+export { RateMeter } from './rate-meter.js';
 export * from './source.js';
 export * from './transport.js';
 export { uploadFile, resolveDestination, type UploadOptions } from './upload.js';
