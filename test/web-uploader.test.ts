@@ -243,6 +243,42 @@ describe('the browser uploader', { timeout: 600_000 }, () => {
     await page.close();
   });
 
+  test('a part refused 507 (storage full) fails the upload at once; Retry finishes it in the same session', async () => {
+    const file = await randomFile('full.bin', 60_000_000);
+    const parts = Math.ceil(file.size / PART);
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(proxy.origin);
+    await signIn(page, token);
+    proxy.resetStats();
+    let puts = 0;
+    proxy.plan = { error507: 1, match: (method, url) => isPartPut(method, url) && ++puts === 3 };
+    await page.getByTestId('file-input').setInputFiles(file.path);
+    await waitStatus(page, 'full.bin', 'failed', 60_000);
+    assert.equal(proxy.stats.faults.error507, 1);
+    assert.equal(proxy.stats.putLog.filter((p) => p.range === proxy.stats.putLog[2]!.range).length, 1, 'the refused part was not retried');
+    const session = (await row(page, 'full.bin').getAttribute('data-session'))!;
+    // Parts in flight when the upload failed were cut off; one whose body had all arrived may still be stored.
+    const storedParts = async (): Promise<number> => (await api<{ entries: unknown[] }>(`/api/2.0/files/upload_sessions/${session}/parts`)).body.entries.length;
+    let stored = -1;
+    await until('the stored parts to settle', async () => {
+      const before = stored;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      stored = await storedParts();
+      return stored === before;
+    }, 30_000);
+    proxy.plan = {};
+    proxy.resetStats();
+    await row(page, 'full.bin').getByRole('button', { name: 'Retry full.bin' }).click();
+    await waitStatus(page, 'full.bin', 'done', 60_000);
+    assert.equal(proxy.stats.putsReceived, parts - stored, `only the ${parts - stored} parts not stored are sent`);
+    assert.equal(new Set(proxy.stats.putLog.map((p) => p.path.split('?')[0])).size, 1);
+    assert.equal(proxy.stats.putLog[0]!.path.split('?')[0]!.split('/').pop(), session, 'the same session');
+    assert.equal(await serverSha1(page, 'full.bin'), file.sha1);
+    assert.deepEqual(errors.filter((e) => !/status of 507/.test(e)), []);
+    await page.close();
+  });
+
   test('a dropped folder tree is created as it is, empty folder included', async () => {
     const root = path.join(dir, 'tree');
     await mkdir(path.join(root, 'sub', 'deeper'), { recursive: true });

@@ -3,7 +3,7 @@
  * (by default: part uploads, PUT on an upload session) suffer faults drawn from a seeded PRNG:
  *   - drop:       forward part of the request body, then cut both connections (the part never completes),
  *   - lostAnswer: forward the whole request, let the server answer, then cut the client off unanswered,
- *   - error500 / error429: answer 500, or 429 with Retry-After, without forwarding,
+ *   - error500 / error429 / error507: answer 500, 429 with Retry-After, or 507 (storage full: final), without forwarding,
  *   - stall:      wait `stallMs` before forwarding,
  *   - hang:       never answer (the client must time out); the request is dropped when the client gives up.
  * It also counts requests, and can hold part uploads after the first N (to kill a client at a known point).
@@ -17,6 +17,7 @@ export interface FaultPlan {
   lostAnswer?: number;
   error500?: number;
   error429?: number;
+  error507?: number;
   retryAfterSeconds?: number;
   stall?: number;
   stallMs?: number;
@@ -33,7 +34,7 @@ export interface ProxyStats {
   putsReceived: number;
   /** Part PUTs the server answered with 2xx, relayed to the client. */
   putsForwarded: number;
-  faults: Record<'drop' | 'lostAnswer' | 'error500' | 'error429' | 'stall' | 'hang', number>;
+  faults: Record<'drop' | 'lostAnswer' | 'error500' | 'error429' | 'error507' | 'stall' | 'hang', number>;
   held: number;
   /** Every part PUT as it arrived: when (performance.now()), to which session URL, which bytes (Content-Range). */
   putLog: Array<{ at: number; path: string; range: string }>;
@@ -73,7 +74,7 @@ export async function startFaultProxy(plan: FaultPlan = {}): Promise<FaultProxy>
     if (rolling?.plan !== proxy.plan) rolling = { plan: proxy.plan, next: prng(proxy.plan.seed ?? 1) };
     return rolling.next();
   };
-  const emptyStats = (): ProxyStats => ({ requests: 0, putsReceived: 0, putsForwarded: 0, faults: { drop: 0, lostAnswer: 0, error500: 0, error429: 0, stall: 0, hang: 0 }, held: 0, putLog: [] });
+  const emptyStats = (): ProxyStats => ({ requests: 0, putsReceived: 0, putsForwarded: 0, faults: { drop: 0, lostAnswer: 0, error500: 0, error429: 0, error507: 0, stall: 0, hang: 0 }, held: 0, putLog: [] });
   const held = new Set<http.IncomingMessage>();
   const agent = new http.Agent({ keepAlive: true });
 
@@ -181,6 +182,10 @@ export async function startFaultProxy(plan: FaultPlan = {}): Promise<FaultProxy>
     if (hit(current.error429)) {
       proxy.stats.faults.error429++;
       return answer(req, res, 429, 'rate_limit_exceeded', { 'retry-after': String(current.retryAfterSeconds ?? 1) });
+    }
+    if (hit(current.error507)) {
+      proxy.stats.faults.error507++;
+      return answer(req, res, 507, 'insufficient_storage');
     }
     if (hit(current.stall)) {
       proxy.stats.faults.stall++;
