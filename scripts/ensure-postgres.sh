@@ -2,7 +2,10 @@
 # Makes the PostgreSQL the tests use available (run as root, before the tests; safe to run again):
 # a server answering on 127.0.0.1:5432 (starting the installed cluster when nothing answers) and a role
 # tranche/tranche with LOGIN CREATEDB, which the tests use to create and drop throwaway databases; also drops
-# throwaway databases that killed test runs left behind.
+# throwaway databases that killed test runs left behind. The role is also a member of pg_signal_backend: a test
+# drops its database WITH (FORCE), which must end every session in it, and an autovacuum worker busy there (no
+# role of its own) may be ended only by a superuser or a member of pg_signal_backend; without it the drop failed
+# now and then, under load.
 set -euo pipefail
 
 HOST=127.0.0.1
@@ -41,6 +44,7 @@ BEGIN
   END IF;
 END
 $$;
+GRANT pg_signal_backend TO tranche;
 SQL
 
 # Throwaway test databases are named tranche_test_<pid>_<random>; drop those whose test process is gone

@@ -1,6 +1,7 @@
 /**
  * Throwaway PostgreSQL databases for tests: each call creates a database with a unique name through the admin URL
- * in TRANCHE_TEST_PG_URL (a role with CREATEDB) and drops it, with its open connections, on `drop()`.
+ * in TRANCHE_TEST_PG_URL (a role with CREATEDB, member of pg_signal_backend: see scripts/ensure-postgres.sh) and
+ * drops it, with its open connections, on `drop()`.
  * The databases collate text by a natural-language locale (ICU en-US), as production databases usually do, so a
  * query that relies on bytewise ordering fails here rather than in production.
  * An unreachable server fails the test with the way to start one; tests never skip for want of PostgreSQL.
@@ -26,7 +27,7 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
     throw new Error(
       `PostgreSQL for the tests is not reachable at ${where.href} (${(error as Error).message}). ` +
         'Start it and create the test role with `sudo scripts/ensure-postgres.sh` (Debian: pg_ctlcluster 15 main start), ' +
-        'or point TRANCHE_TEST_PG_URL at a server where the role may CREATE DATABASE.',
+        'or point TRANCHE_TEST_PG_URL at a server where the role may CREATE DATABASE (and is a member of pg_signal_backend).',
       { cause: error },
     );
   }
