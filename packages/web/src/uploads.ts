@@ -7,8 +7,8 @@
  * again (the core resumes it); cancel = abort and delete the session. Offline pauses; online resumes.
  */
 import { DEFAULT_MIN_CHUNKED_SIZE } from '@tranche/protocol';
-import { blobSource, indexedDbResumeStore, RateMeter, resumeKey, uploadFile, UploadIncompleteError, type UploadEvent, type UploadState } from '@tranche/client/browser';
-import { abort, clientOptions, conflictOf, describe, uploadUrlOf, type Connection } from './api.js';
+import { blobSource, indexedDbResumeStore, RateMeter, uploadFile, uploadResumeKey, UploadIncompleteError, type UploadEvent, type UploadOptions, type UploadState } from '@tranche/client/browser';
+import { abort, clientOptions, conflictOf, describe, type Connection } from './api.js';
 import { Destinations } from './destinations.js';
 import { sizeOf, type AddedFile, type ClashChoice, type Extra, type Status, type UploadItem } from './upload-item.js';
 
@@ -194,21 +194,20 @@ export class UploadQueue {
       if (existing && item.choice === 'rename') name = await this.destinations.freeName(folderId, item.name);
       const sourceId = item.resumeOf?.sourceId ?? item.path;
       const source = blobSource(item.file, { id: sourceId, name });
-      // A new version keeps the file's name; otherwise the name is sent, and is part of the resume key.
-      const targetName = 'fileId' in destination ? undefined : name;
-      // The key the core files this upload's state under (upload.ts), so the extras sit beside it.
-      const key = resumeKey(uploadUrlOf(this.conn), 'fileId' in destination ? { fileId: destination.fileId } : destination, sourceId, targetName);
-      const file = await uploadFile(source, {
+      const options: UploadOptions = {
         ...clientOptions(this.conn, controller.signal),
         ...destination,
-        name: targetName,
+        // A new version keeps the file's name.
+        name: 'fileId' in destination ? undefined : name,
         parallel: 4,
         resumeStore: store,
         onProgress: (p) => {
           item.bytes = p.bytesUploaded;
         },
-        onEvent: (event) => this.onEvent(item, key, event),
-      });
+      };
+      // The extras (path, name, file handle) are filed beside the core's resume record, under its key.
+      const key = uploadResumeKey(source, options)!;
+      const file = await uploadFile(source, { ...options, onEvent: (event) => this.onEvent(item, key, event) });
       item.status = 'done';
       item.fileId = file.id;
       item.sha1 = file.sha1;

@@ -12,7 +12,7 @@ export { TaskPool } from './queue.js';
 export { RateMeter } from './rate-meter.js';
 export * from './source.js';
 export * from './transport.js';
-export { uploadFile, resolveDestination, type UploadOptions } from './upload.js';
+export { uploadFile, uploadResumeKey, resolveDestination, type UploadOptions } from './upload.js';
 export { PartConflictError, uploadPart, type PartData, type PartResult, type PartTarget } from './parts.js';
 export { abortSessionUrl, getSession, listAllParts, sessionUrl, type Destination } from './sessions.js';
 export * from './items.js';

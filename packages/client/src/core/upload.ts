@@ -37,8 +37,7 @@ export interface UploadOptions extends ClientOptions {
 export async function uploadFile(source: UploadSource, options: UploadOptions): Promise<BoxFile> {
   const config = resolveConfig(options);
   const destination = resolveDestination(options);
-  // A new version keeps the server's name unless one is given; a new file takes the source's name.
-  const name = destination.fileId !== undefined ? options.name : (options.name ?? source.name);
+  const name = targetName(source, options, destination);
   if (destination.folderId !== undefined && !name) throw new TypeError('a name is required to upload a new file');
   const parallel = options.parallel ?? 4;
   if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`parallel must be a positive integer, got ${parallel}`);
@@ -67,7 +66,7 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
   };
 
   if (source.size === 0 || source.size < minChunkedSize) return simple();
-  const key = options.resumeStore && source.id ? resumeKey(config.uploadUrl, destination, source.id, name) : undefined;
+  const key = uploadResumeKey(source, options);
   try {
     return await chunkedUpload({
       config,
@@ -91,6 +90,21 @@ export async function uploadFile(source: UploadSource, options: UploadOptions): 
 
 function check(file: BoxFile, sha1: string): void {
   if (typeof file.sha1 === 'string' && file.sha1.toLowerCase() !== sha1) throw new IntegrityError(`uploaded file ${file.id}`, file.sha1, sha1);
+}
+
+/**
+ * The key `uploadFile(source, options)` files its resume state under in `options.resumeStore` (undefined when the
+ * upload is not resumable): for callers that keep something of their own beside it.
+ */
+export function uploadResumeKey(source: UploadSource, options: UploadOptions): string | undefined {
+  if (!options.resumeStore || !source.id) return undefined;
+  const destination = resolveDestination(options);
+  return resumeKey(resolveConfig(options).uploadUrl, destination, source.id, targetName(source, options, destination));
+}
+
+/** A new version keeps the server's name unless one is given; a new file takes the source's name. */
+function targetName(source: UploadSource, options: UploadOptions, destination: Destination): string | undefined {
+  return destination.fileId !== undefined ? options.name : (options.name ?? source.name);
 }
 
 export function resolveDestination(options: Pick<UploadOptions, 'folderId' | 'fileId'>): Destination {
